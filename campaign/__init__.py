@@ -1,0 +1,112 @@
+"""The fraud-free campaign tracker (无诈创建台账)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, has_request_context, render_template, session
+from flask_login import current_user
+
+from .config import Config, instance_secret
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.from_prefixed_env()
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", "sqlite:///" + os.path.join(app.instance_path, "campaign.db"))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def select_locale() -> str:
+    """Chinese unless the person picked another language with the switch."""
+    chosen = session.get("locale") if has_request_context() else None
+    return chosen if chosen in Config.LANGUAGES else Config.BABEL_DEFAULT_LOCALE
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    from .accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    with app.app_context():
+        from . import models  # noqa: F401  (every model registered on the metadata)
+
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .areas.views import bp as areas_bp
+    from .households.views import bp as households_bp
+    from .main.views import bp as main_bp
+
+    for blueprint in (main_bp, accounts_bp, areas_bp, households_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.errorhandler(code)(render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from .accounts.cli import create_user_command
+    from .areas.cli import import_areas_command, recount_command
+    from .demo.cli import demo_command
+    from .households.cli import import_households_command
+
+    for command in (create_user_command, import_areas_command, recount_command, demo_command,
+                    import_households_command):
+        app.cli.add_command(command)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .core.forms import EmptyForm
+
+    @app.context_processor
+    def inject():
+        return {"languages": Config.LANGUAGES, "current_locale": select_locale(),
+                "empty_form": EmptyForm, "current_user": current_user}

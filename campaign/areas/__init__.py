@@ -1,0 +1,1 @@
+"""Administrative areas (行政区划): county → township → village/community → grid."""

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from campaign.accounts.access import county_required
+from campaign.core.errors import DomainError, apply_to_form
+from campaign.core.forms import EmptyForm, UploadForm
+from campaign.core.tabular import FileFormatError, template_csv
+from campaign.extensions import db
+
+from . import services
+from .access import get_area_or_404
+from .forms import AreaForm
+from .importer import COLUMNS, import_divisions
+
+bp = Blueprint("areas", __name__, url_prefix="/areas")
+
+
+@bp.get("/")
+@login_required
+def index():
+    roots = current_user.scope_roots()
+    if len(roots) == 1:
+        return redirect(url_for("areas.show", code=roots[0].code))
+    return render_template("areas/roots.html", roots=roots,
+                           counts=services.child_counts([a.id for a in roots]))
+
+
+@bp.get("/<code>")
+@login_required
+def show(code: str):
+    area = get_area_or_404(code)
+    children = services.children_of(area)
+    counts = services.child_counts([area.id, *(c.id for c in children)])
+    return render_template("areas/show.html", area=area, children=children, counts=counts)
+
+
+@bp.get("/<code>/children")
+@login_required
+def children(code: str):
+    """One level of the tree, loaded when a branch is opened."""
+    area = get_area_or_404(code)
+    kids = services.children_of(area)
+    return render_template("areas/_children.html", children=kids,
+                           counts=services.child_counts([c.id for c in kids]))
+
+
+@bp.route("/<code>/new", methods=["GET", "POST"])
+@county_required
+def new(code: str):
+    parent = get_area_or_404(code)
+    if parent.level.child is None:
+        flash(_("A grid has no sub-areas."), "warning")
+        return redirect(url_for("areas.show", code=parent.code))
+    form = AreaForm()
+    if request.method == "GET":
+        form.code.data = parent.code
+    if form.validate_on_submit():
+        try:
+            area = services.create_area(parent=parent, code=form.code.data, name=form.name.data,
+                                        lat=form.lat.data, lon=form.lon.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s added.", name=area.name), "success")
+            return redirect(url_for("areas.show", code=parent.code))
+    return render_template("areas/form.html", form=form, parent=parent, area=None), (400 if form.errors else 200)
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@county_required
+def edit(code: str):
+    area = get_area_or_404(code)
+    form = AreaForm(obj=area)
+    if form.validate_on_submit():
+        try:
+            services.update_area(area, name=form.name.data, lat=form.lat.data, lon=form.lon.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s saved.", name=area.name), "success")
+            return redirect(url_for("areas.show", code=area.code))
+    form.code.data = area.code
+    return render_template("areas/form.html", form=form, parent=area.parent, area=area), \
+        (400 if form.errors else 200)
+
+
+@bp.post("/<code>/delete")
+@county_required
+def delete(code: str):
+    area = get_area_or_404(code)
+    if area.parent is None or not current_user.can_see(area.parent):
+        flash(_("The top area of your office cannot be deleted."), "danger")
+        return redirect(url_for("areas.show", code=area.code))
+    if EmptyForm().validate_on_submit():
+        parent_code = area.parent.code
+        try:
+            services.delete_area(area)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            return redirect(url_for("areas.show", code=area.code))
+        db.session.commit()
+        flash(_("Area deleted."), "success")
+        return redirect(url_for("areas.show", code=parent_code))
+    return redirect(url_for("areas.show", code=area.code))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@county_required
+def import_file():
+    """Load official division rows below the office's own area."""
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        root = current_user.area
+        try:
+            report = import_divisions(form.file.data.read(), under=root.code)
+        except FileFormatError as error:
+            apply_to_form(form, error)
+        else:
+            if report.ok:
+                db.session.commit()
+                flash(_("%(n)s areas imported or updated.", n=report.rows), "success")
+                return redirect(url_for("areas.show", code=root.code))
+            db.session.rollback()
+    status = 400 if form.errors or (report and not report.ok) else 200
+    return render_template("areas/import.html", form=form, report=report), status
+
+
+@bp.get("/import/template.csv")
+@county_required
+def import_template():
+    return template_csv(COLUMNS), {"Content-Type": "text/csv; charset=utf-8",
+                                   "Content-Disposition": "attachment; filename=areas-template.csv"}

@@ -1,0 +1,41 @@
+"""Configuration. Values come from the environment (``FLASK_*``), never from code defaults for secrets."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+
+
+class Config:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
+    LANGUAGES = LANGUAGES
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Failed log-ins allowed per user name (and per address) in the window before throttling.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    PER_PAGE = 50
+
+
+def instance_secret(instance_path: str) -> str:
+    """A per-installation secret kept in the instance folder, made once on first start.
+
+    A production deployment sets ``FLASK_SECRET_KEY`` instead; this only spares a fresh
+    ``make run`` from a hard-coded default.
+    """
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

@@ -1,0 +1,169 @@
+"""Reading and writing the spreadsheets that offices exchange (XLSX and CSV).
+
+Files are recognised by their content, not their name. Every data row keeps its line number
+(the header is line 1) so that import errors can point at it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .errors import DomainError
+from .text import clean
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import file: its key, the header shown in templates, and accepted aliases."""
+
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    example: str = ""
+
+    def names(self) -> set[str]:
+        return {_norm_header(n) for n in (self.key, self.header, *self.aliases)}
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    column: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an all-or-nothing import found: rows it would write, and every bad row."""
+
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, line: int, reason: str, column: str = "") -> None:
+        self.errors.append(RowError(line=line, reason=str(reason), column=str(column)))
+
+
+class FileFormatError(DomainError):
+    """The file as a whole cannot be read: wrong type, no header, missing columns."""
+
+
+def _norm_header(text: str) -> str:
+    return clean(text).replace("*", "").replace(" ", "").lower()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return clean(value)
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileFormatError(_l("The file is neither an Excel workbook nor a UTF-8 or GBK text file."))
+
+
+def _raw_rows(data: bytes) -> list[list[str]]:
+    if data[:4] == b"PK\x03\x04":
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise FileFormatError(_l("The Excel file cannot be read: %(error)s", error=exc)) from exc
+        sheet = workbook.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return rows
+    if b"\x00" in data[:4096]:
+        raise FileFormatError(_l("The file is neither an Excel workbook nor a UTF-8 or GBK text file."))
+    text = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [[clean(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def read_table(data: bytes, columns: list[Column]) -> list[Row]:
+    """Rows of the first sheet, keyed by column key. Blank rows are skipped, line numbers kept."""
+    if not data:
+        raise FileFormatError(_l("The file is empty."))
+    raw = _raw_rows(data)
+    header_at = next((i for i, row in enumerate(raw) if any(row)), None)
+    if header_at is None:
+        raise FileFormatError(_l("The file is empty."))
+    lookup = {name: col.key for col in columns for name in col.names()}
+    positions: dict[str, int] = {}
+    for index, name in enumerate(raw[header_at]):
+        key = lookup.get(_norm_header(name))
+        if key and key not in positions:
+            positions[key] = index
+    missing = [col.header for col in columns if col.required and col.key not in positions]
+    if missing:
+        raise FileFormatError(
+            _l("Missing columns: %(columns)s. Download the template to see the expected headers.",
+               columns="、".join(missing))
+        )
+    rows = []
+    for offset, raw_row in enumerate(raw[header_at + 1:], start=header_at + 2):
+        if not any(raw_row):
+            continue
+        values = {key: (raw_row[i] if i < len(raw_row) else "") for key, i in positions.items()}
+        rows.append(Row(line=offset, values=values))
+    return rows
+
+
+def template_xlsx(columns: list[Column], sheet_title: str) -> bytes:
+    """An empty roster with bold, frozen headers and one example row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append([col.header + (" *" if col.required else "") for col in columns])
+    sheet.append([col.example for col in columns])
+    for index, col in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(col.header) * 2 + 4)
+        sheet.cell(row=2, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv(columns: list[Column]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([col.header for col in columns])
+    writer.writerow([col.example for col in columns])
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,1 @@
+"""Households (住户): the denominator of every coverage figure."""

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from campaign.accounts.access import managers_required
+from campaign.areas.access import get_area_or_404
+from campaign.areas.models import Area, AreaLevel
+from campaign.areas.scope import within_any
+from campaign.core.errors import DomainError, apply_to_form
+from campaign.core.forms import EmptyForm, UploadForm
+from campaign.core.tabular import FileFormatError, template_csv, template_xlsx
+from campaign.core.text import clean
+from campaign.extensions import db
+
+from . import services
+from .access import get_household_or_404, households_query
+from .forms import HouseholdForm
+from .importer import COLUMNS, import_households
+
+bp = Blueprint("households", __name__, url_prefix="/households")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/")
+@login_required
+def index():
+    code = request.args.get("area", "")
+    area = get_area_or_404(code) if code else None
+    search = clean(request.args.get("q", ""))[:50]
+    page = db.paginate(households_query(area=area, search=search), per_page=50)
+    return render_template("households/index.html", page=page, area=area, search=search)
+
+
+@bp.get("/<int:household_id>")
+@login_required
+def show(household_id: int):
+    household = get_household_or_404(household_id)
+    return render_template("households/show.html", household=household)
+
+
+def _grid_in_scope(code: str) -> Area:
+    grid = db.session.scalar(sa.select(Area).where(
+        Area.code == clean(code), Area.level == AreaLevel.GRID, within_any(Area.code, current_user.scope_codes())))
+    if grid is None:
+        raise DomainError(_("Unknown grid code %(code)s.", code=code), field="grid_code")
+    return grid
+
+
+def _fields(form: HouseholdForm) -> services.HouseholdFields:
+    return services.check_fields(
+        door_label=form.door_label.data, head_name=form.head_name.data, phone=form.phone.data,
+        members=form.members.data, elderly_alone=form.elderly_alone.data, at_risk=form.at_risk.data,
+        lat=form.lat.data, lon=form.lon.data)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@managers_required
+def new():
+    form = HouseholdForm()
+    if request.method == "GET":
+        form.grid_code.data = request.args.get("grid", "")
+    if form.validate_on_submit():
+        try:
+            household = services.create_household(grid=_grid_in_scope(form.grid_code.data), fields=_fields(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Household %(door)s added.", door=household.door_label), "success")
+            return redirect(url_for("households.show", household_id=household.id))
+    return render_template("households/form.html", form=form, household=None), (400 if form.errors else 200)
+
+
+@bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
+@managers_required
+def edit(household_id: int):
+    household = get_household_or_404(household_id)
+    form = HouseholdForm(obj=household)
+    if request.method == "GET":
+        form.grid_code.data = household.grid.code
+    if form.validate_on_submit():
+        try:
+            services.update_household(household, grid=_grid_in_scope(form.grid_code.data), fields=_fields(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_to_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Household saved."), "success")
+            return redirect(url_for("households.show", household_id=household.id))
+    return render_template("households/form.html", form=form, household=household), \
+        (400 if form.errors else 200)
+
+
+@bp.post("/<int:household_id>/delete")
+@managers_required
+def delete(household_id: int):
+    household = get_household_or_404(household_id)
+    grid_code = household.grid.code
+    if EmptyForm().validate_on_submit():
+        services.delete_household(household)
+        db.session.commit()
+        flash(_("Household deleted."), "success")
+        return redirect(url_for("households.index", area=grid_code))
+    return redirect(url_for("households.show", household_id=household_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@managers_required
+def import_file():
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        try:
+            report = import_households(form.file.data.read(), scope_codes=current_user.scope_codes())
+        except FileFormatError as error:
+            apply_to_form(form, error)
+        else:
+            if report.ok:
+                db.session.commit()
+                flash(_("%(n)s households imported.", n=report.rows), "success")
+                return redirect(url_for("households.index"))
+            db.session.rollback()
+    status = 400 if form.errors or (report and not report.ok) else 200
+    return render_template("households/import.html", form=form, report=report), status
+
+
+@bp.get("/import/template.<fmt>")
+@login_required
+def import_template(fmt: str):
+    if fmt == "xlsx":
+        return template_xlsx(COLUMNS, "住户名册"), {
+            "Content-Type": XLSX, "Content-Disposition": "attachment; filename=households-template.xlsx"}
+    if fmt == "csv":
+        return template_csv(COLUMNS), {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": "attachment; filename=households-template.csv"}
+    return "", 404

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from campaign.areas.services import child_counts
+from campaign.core.urls import safe_next
+from campaign.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    roots = current_user.scope_roots()
+    counts = child_counts([a.id for a in roots])
+    return render_template("main/index.html", roots=roots, counts=counts)
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["locale"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}

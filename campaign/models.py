@@ -1,0 +1,4 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
+from .accounts.models import LoginAttempt, User, user_grid  # noqa: F401
+from .areas.models import Area  # noqa: F401
+from .households.models import Household  # noqa: F401
