@@ -63,7 +63,7 @@ def _areas_from_form(form: UserForm) -> tuple[Area | None, list[Area]]:
                                                        within_any(Area.code, prefixes)))
         if area is None:
             raise DomainError(_("Unknown area code %(code)s.", code=form.area_code.data), field="area_code")
-    codes = [c for c in form.grid_codes.data.replace(",", " ").split() if c]
+    codes = (form.grid_codes.data or "").replace(",", " ").split()
     grids = list(db.session.scalars(sa.select(Area).where(Area.code.in_(codes), within_any(Area.code, prefixes))))
     unknown = sorted(set(codes) - {g.code for g in grids})
     if unknown:

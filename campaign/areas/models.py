@@ -73,7 +73,7 @@ class Area(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     parent: so.Mapped[Area | None] = so.relationship(remote_side=[id], back_populates="children")
-    children: so.WriteOnlyMapped[Area] = so.relationship(back_populates="parent")
+    children: so.WriteOnlyMapped[Area] = so.relationship(back_populates="parent", passive_deletes=True)
 
     def ancestors(self) -> list[Area]:
         """From the root down to the parent."""

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from campaign.core.errors import DomainError
 from campaign.extensions import db

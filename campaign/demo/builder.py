@@ -168,7 +168,7 @@ def _insert_households(rows: list[tuple]) -> None:
             for row in rows:
                 copy.write_row(row)
     else:
-        connection.execute(sa.insert(Household), [dict(zip(HOUSEHOLD_COLUMNS, row)) for row in rows])
+        connection.execute(sa.insert(Household), [dict(zip(HOUSEHOLD_COLUMNS, row, strict=True)) for row in rows])
 
 
 def _split(rng: random.Random, total: int, parts: int) -> list[int]:

@@ -56,7 +56,7 @@ def import_households(data: bytes, *, scope_codes: list[str] | None = None) -> I
     if grids:
         taken = set(db.session.execute(
             sa.select(Household.grid_id, Household.door_label).where(
-                Household.grid_id.in_([g.id for g in grids.values()]))).tuples())
+                Household.grid_id.in_([g.id for g in grids.values()]))).all())
     seen: dict[tuple[int, str], int] = {}
     ready: list[dict] = []
     for row in rows:

@@ -1,0 +1,94 @@
+"""The demo county is 宁陕县 from the official division list, built the same way for the same seed."""
+import hashlib
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.accounts.models import Role, User
+from campaign.areas.models import Area, AreaLevel
+from campaign.demo.builder import SCALES, build_demo, reset_database
+from campaign.extensions import db
+from campaign.households.models import Household
+
+
+def count(level):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(Area.level == level))
+
+
+def fingerprint() -> str:
+    rows = db.session.execute(sa.select(Area.code, Household.door_label, Household.head_name, Household.phone,
+                                        Household.lat).join(Household.grid).order_by(Household.id)).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+@pytest.fixture
+def demo(ctx):
+    summary = build_demo(scale="county", seed=7)
+    db.session.commit()
+    return summary
+
+
+def test_demo_county_has_the_official_townships_and_villages(demo):
+    assert count(AreaLevel.TOWNSHIP) == 11
+    assert count(AreaLevel.VILLAGE) == 80
+    root = db.session.scalar(sa.select(Area).where(Area.code == "610923"))
+    assert root.name == "宁陕县" and root.parent is None
+    township = db.session.scalar(sa.select(Area).where(Area.code == "610923100"))
+    assert township.name == "城关镇"
+    village = db.session.scalar(sa.select(Area).where(Area.code == "610923100001"))
+    assert village.name == "城南社区" and village.parent is township
+
+
+def test_every_village_has_two_to_four_grids(demo):
+    per_village = db.session.execute(
+        sa.select(sa.func.count()).select_from(Area).where(Area.level == AreaLevel.GRID).group_by(Area.parent_id)
+    ).scalars().all()
+    assert len(per_village) == 80 and min(per_village) >= 2 and max(per_village) <= 4
+
+
+def test_about_25000_households_with_counts_rolled_up(demo):
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Household))
+    assert total == SCALES["county"].households == demo.households
+    assert db.session.scalar(sa.select(Area.household_count).where(Area.code == "610923")) == total
+    named = db.session.scalar(sa.select(sa.func.count()).select_from(Household).where(Household.head_name.is_not(None)))
+    assert 0.8 < named / total < 0.95
+
+
+def test_coordinates_cluster_around_the_county(demo):
+    lat_min, lat_max, lon_min, lon_max = db.session.execute(sa.select(
+        sa.func.min(Household.lat), sa.func.max(Household.lat), sa.func.min(Household.lon),
+        sa.func.max(Household.lon))).one()
+    assert 32.9 < lat_min < lat_max < 33.7 and 107.9 < lon_min < lon_max < 108.7
+
+
+def test_same_seed_same_data_other_seed_other_data(demo):
+    first = fingerprint()
+    reset_database()
+    build_demo(scale="county", seed=7)
+    assert fingerprint() == first
+    reset_database()
+    build_demo(scale="county", seed=8)
+    assert fingerprint() != first
+
+
+def test_demo_accounts_log_in_with_the_documented_password(demo):
+    accounts = {u.username: u for u in db.session.scalars(sa.select(User))}
+    assert accounts["admin"].role is Role.COUNTY and accounts["admin"].area.code == "610923"
+    assert accounts["official"].role is Role.OFFICIAL and accounts["official"].area.name == "城关镇"
+    worker = accounts["worker"]
+    assert worker.role is Role.WORKER and len(worker.grids) == 2
+    assert all(g.code.startswith("610923100") for g in worker.grids)
+    assert all(u.check_password("wuzha2026") for u in accounts.values())
+
+
+def test_demo_command_loads_once_and_refuses_to_overwrite(app, runner):
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "25000 households" in result.output and "wuzha2026" in result.output
+    assert "admin" in result.output and "official" in result.output and "worker" in result.output
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
+    refused = runner.invoke(args=["demo"])
+    assert refused.exit_code != 0 and "--reset" in refused.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
