@@ -1,0 +1,30 @@
+"""python -m bench [--db sqlite|postgres|all] [--scale county|city|all]"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+
+from . import base
+from .common import postgres_reachable
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "all"], default="all",
+                        help="all: SQLite, and PostgreSQL when 127.0.0.1:5432 answers")
+    parser.add_argument("--scale", choices=["county", "city", "all"], default="all")
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgres"] if args.db == "all" else [args.db]
+    if "postgres" in kinds and not postgres_reachable():
+        if args.db == "postgres":
+            raise SystemExit("PostgreSQL at 127.0.0.1:5432 is not reachable")
+        kinds.remove("postgres")
+        print("PostgreSQL not reachable: SQLite only")
+    scales = ["county", "city"] if args.scale == "all" else [args.scale]
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}")
+    base.run(kinds, scales)
+
+
+if __name__ == "__main__":
+    main()

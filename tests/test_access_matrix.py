@@ -1,0 +1,107 @@
+"""Every protected view, tried by its owner, by someone from another area, and anonymously.
+
+The owner gets the page; the outsider gets 404 (another area) or 403 (another role) and changes
+nothing; an anonymous visitor is sent to the log-in page. A view added without a row here fails
+``test_every_protected_view_is_in_the_matrix``.
+"""
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.accounts.models import Role, User
+from campaign.areas.models import Area
+from campaign.extensions import db
+from campaign.households.models import Household
+
+from . import factories
+
+PUBLIC = {"static", "accounts.login", "main.set_language", "main.healthz"}
+HH_A = "{hh_a}"
+CSV = "网格编码,门牌/地址\n610923100001002,9组9号\n"
+
+# method, url, endpoint, owner, outsider, owner status, outsider status, form data
+MATRIX = [
+    ("get", "/", "main.index", "official_a", None, 200, None, None),
+    ("post", "/logout", "accounts.logout", "official_a", None, 302, None, None),
+    ("get", "/areas/", "areas.index", "official_a", None, 302, None, None),
+    ("get", "/areas/610923100", "areas.show", "official_a", "official_b", 200, 404, None),
+    ("get", "/areas/610923100/children", "areas.children", "official_a", "official_b", 200, 404, None),
+    ("get", "/areas/610923100/new", "areas.new", "admin", "admin_other", 200, 404, None),
+    ("post", "/areas/610923100/new", "areas.new", "admin", "admin_other", 302, 404,
+     {"code": "610923100009", "name": "新村"}),
+    ("get", "/areas/610923100/edit", "areas.edit", "admin", "admin_other", 200, 404, None),
+    ("post", "/areas/610923100/edit", "areas.edit", "admin", "admin_other", 302, 404, {"name": "改名镇"}),
+    ("post", "/areas/610923100001002/delete", "areas.delete", "admin", "admin_other", 302, 404, None),
+    ("get", "/areas/import", "areas.import_file", "admin", "official_a", 200, 403, None),
+    ("post", "/areas/import", "areas.import_file", "admin", "official_a", 400, 403, None),
+    ("get", "/areas/import/template.csv", "areas.import_template", "admin", "official_a", 200, 403, None),
+    ("get", "/households/?area=610923100", "households.index", "official_a", "official_b", 200, 404, None),
+    ("get", f"/households/{HH_A}", "households.show", "official_a", "official_b", 200, 404, None),
+    ("get", f"/households/{HH_A}/edit", "households.edit", "official_a", "official_b", 200, 404, None),
+    ("post", f"/households/{HH_A}/edit", "households.edit", "official_a", "official_b", 302, 404,
+     {"grid_code": "610923100001001", "door_label": "改门牌", "members": "2"}),
+    ("post", f"/households/{HH_A}/delete", "households.delete", "official_a", "official_b", 302, 404, None),
+    ("get", "/households/new?grid=610923100001002", "households.new", "official_a", "worker_a", 200, 403, None),
+    ("post", "/households/new", "households.new", "official_a", "official_b", 302, 400,
+     {"grid_code": "610923100001002", "door_label": "9组9号", "members": "1"}),
+    ("get", "/households/import", "households.import_file", "official_a", "worker_a", 200, 403, None),
+    ("post", "/households/import", "households.import_file", "official_a", "official_b", 302, 400, "csv"),
+    ("get", "/households/import/template.xlsx", "households.import_template", "official_a", None, 200, None, None),
+    ("get", "/users/", "accounts.users", "admin", "official_a", 200, 403, None),
+    ("get", "/users/new", "accounts.new_user", "admin", "official_a", 200, 403, None),
+    ("post", "/users/new", "accounts.new_user", "admin", "official_a", 302, 403,
+     {"username": "li", "role": "official", "area_code": "610923100", "password": "long-password"}),
+    ("get", "/users/{worker_a}/edit", "accounts.edit_user", "admin", "admin_other", 200, 404, None),
+    ("post", "/users/{worker_a}/edit", "accounts.edit_user", "admin", "admin_other", 302, 404,
+     {"username": "worker_a", "role": "worker", "grid_codes": "610923100001002", "active": "y"}),
+]
+
+
+@pytest.fixture
+def matrix_county(app):
+    with app.app_context():
+        c = factories.small_county()
+        other = factories.AreaFactory(code="610924", name="紫阳县")
+        factories.UserFactory(username="admin_other", role=Role.COUNTY, area=other)
+        db.session.commit()
+        return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id}
+
+
+def state(app):
+    """Everything a request could change, to prove that refused requests change nothing."""
+    with app.app_context():
+        def rows(model, *cols):
+            return db.session.execute(sa.select(*cols).order_by(model.id)).all()
+        return (rows(Area, Area.code, Area.name), rows(Household, Household.door_label, Household.grid_id),
+                rows(User, User.username, User.active, User.area_id))
+
+
+def send(client, method, url, data):
+    if data == "csv":
+        data = {"file": (io.BytesIO(CSV.encode()), "r.csv")}
+        return client.post(url, data=data, content_type="multipart/form-data")
+    return getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize("method, url, endpoint, owner, outsider, owner_status, outsider_status, data", MATRIX,
+                         ids=[f"{m[0]} {m[1]}" for m in MATRIX])
+def test_access_matrix(app, client, auth, matrix_county, method, url, endpoint, owner, outsider,
+                       owner_status, outsider_status, data):
+    url = url.format(**matrix_county)
+    before = state(app)
+    anonymous = send(client, method, url, data)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    if outsider:
+        auth.login(outsider)
+        assert send(client, method, url, data).status_code == outsider_status
+        assert state(app) == before, "a refused request changed data"
+        auth.logout()
+    auth.login(owner)
+    response = send(client, method, url, data)
+    assert response.status_code == owner_status, response.get_data(as_text=True)[:2000]
+
+
+def test_every_protected_view_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - PUBLIC
+    assert endpoints == {row[2] for row in MATRIX}
