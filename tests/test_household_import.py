@@ -147,7 +147,8 @@ def test_upload_page_lists_bad_rows_and_imports_nothing(app, client, auth, count
     response = upload(client, (HEADER + "610923100001002,3组1号,,,1,,,,\n610923101001001,3组2号,,,1,,,,\n").encode())
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "未导入任何数据" in page and "610923101001001" in page and "<td>3</td>" in page
+    assert "未导入任何数据" in page and "1 行有问题" in page
+    assert "610923101001001" in page and "<td>3</td>" in page
     with app.app_context():
         assert household_total() == 6
 

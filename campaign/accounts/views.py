@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from campaign.areas.models import Area
 from campaign.areas.scope import within_any
+from campaign.core.actions import save, status
 from campaign.core.errors import DomainError, apply_to_form
 from campaign.core.forms import EmptyForm
 from campaign.core.urls import safe_next
@@ -76,19 +77,17 @@ def _areas_from_form(form: UserForm) -> tuple[Area | None, list[Area]]:
 def new_user():
     form = UserForm()
     if form.validate_on_submit():
-        try:
+        def create():
             area, grids = _areas_from_form(form)
-            user = services.create_user(
+            return services.create_user(
                 username=form.username.data, display_name=form.display_name.data, role=form.role.data,
                 password=form.password.data or "", area=area, grids=grids, phone=form.phone.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("User %(name)s created.", name=user.username), "success")
+
+        saved = save(form, create)
+        if saved.ok:
+            flash(_("User %(name)s created.", name=saved.value.username), "success")
             return redirect(url_for("accounts.users"))
-    return render_template("accounts/user_form.html", form=form, user=None), (400 if form.errors else 200)
+    return render_template("accounts/user_form.html", form=form, user=None), status(form)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -100,20 +99,17 @@ def edit_user(user_id: int):
         form.area_code.data = user.area.code if user.area else ""
         form.grid_codes.data = "\n".join(g.code for g in user.grids)
     if form.validate_on_submit():
-        try:
+        def update():
             if form.username.data != user.username:
                 raise DomainError(_("The user name cannot be changed."), field="username")
             if user.id == current_user.id and (not form.active.data or form.role.data is not Role.COUNTY):
                 raise DomainError(_("You cannot lock yourself out."), field="active")
             area, grids = _areas_from_form(form)
-            services.update_user(
+            return services.update_user(
                 user, display_name=form.display_name.data, role=form.role.data, area=area, grids=grids,
                 phone=form.phone.data or "", active=form.active.data, password=form.password.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
+
+        if save(form, update).ok:
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("accounts.users"))
-    return render_template("accounts/user_form.html", form=form, user=user), (400 if form.errors else 200)
+    return render_template("accounts/user_form.html", form=form, user=user), status(form)

@@ -1,16 +1,11 @@
 import click
 from flask.cli import with_appcontext
 
-from campaign.core.tabular import FileFormatError
+from campaign.core.cli import run_import
 from campaign.extensions import db
 
 from .importer import import_divisions
 from .services import recount_households
-
-
-def echo_report(report) -> None:
-    for error in report.errors:
-        click.echo(f"line {error.line}: {error.column + ': ' if error.column else ''}{error.reason}", err=True)
 
 
 @click.command("import-areas")
@@ -19,16 +14,7 @@ def echo_report(report) -> None:
 @with_appcontext
 def import_areas_command(file, under):
     """Import the official division list (china-division CSV: areas, streets or villages)."""
-    try:
-        report = import_divisions(file.read(), under=under)
-    except FileFormatError as error:
-        raise click.ClickException(str(error.message)) from None
-    if not report.ok:
-        db.session.rollback()
-        echo_report(report)
-        raise click.ClickException(f"{len(report.errors)} bad rows; nothing imported")
-    db.session.commit()
-    click.echo(f"{report.rows} areas imported or updated")
+    run_import(lambda data: import_divisions(data, under=under), file.read(), "areas")
 
 
 @click.command("recount")

@@ -5,10 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from campaign.accounts.access import county_required
-from campaign.core.errors import DomainError, apply_to_form
+from campaign.core.actions import import_upload, save, status
 from campaign.core.forms import EmptyForm, UploadForm
-from campaign.core.tabular import FileFormatError, template_csv
-from campaign.extensions import db
+from campaign.core.tabular import template_csv
 
 from . import services
 from .access import get_area_or_404
@@ -58,17 +57,12 @@ def new(code: str):
     if request.method == "GET":
         form.code.data = parent.code
     if form.validate_on_submit():
-        try:
-            area = services.create_area(parent=parent, code=form.code.data, name=form.name.data,
-                                        lat=form.lat.data, lon=form.lon.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s added.", name=area.name), "success")
+        saved = save(form, lambda: services.create_area(
+            parent=parent, code=form.code.data, name=form.name.data, lat=form.lat.data, lon=form.lon.data))
+        if saved.ok:
+            flash(_("%(name)s added.", name=saved.value.name), "success")
             return redirect(url_for("areas.show", code=parent.code))
-    return render_template("areas/form.html", form=form, parent=parent, area=None), (400 if form.errors else 200)
+    return render_template("areas/form.html", form=form, parent=parent, area=None), status(form)
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -77,18 +71,13 @@ def edit(code: str):
     area = get_area_or_404(code)
     form = AreaForm(obj=area)
     if form.validate_on_submit():
-        try:
-            services.update_area(area, name=form.name.data, lat=form.lat.data, lon=form.lon.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
+        saved = save(form, lambda: services.update_area(area, name=form.name.data, lat=form.lat.data,
+                                                          lon=form.lon.data))
+        if saved.ok:
             flash(_("%(name)s saved.", name=area.name), "success")
             return redirect(url_for("areas.show", code=area.code))
     form.code.data = area.code
-    return render_template("areas/form.html", form=form, parent=area.parent, area=area), \
-        (400 if form.errors else 200)
+    return render_template("areas/form.html", form=form, parent=area.parent, area=area), status(form)
 
 
 @bp.post("/<code>/delete")
@@ -98,18 +87,15 @@ def delete(code: str):
     if area.parent is None or not current_user.can_see(area.parent):
         flash(_("The top area of your office cannot be deleted."), "danger")
         return redirect(url_for("areas.show", code=area.code))
-    if EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if form.validate_on_submit():
         parent_code = area.parent.code
-        try:
-            services.delete_area(area)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return redirect(url_for("areas.show", code=area.code))
-        db.session.commit()
-        flash(_("Area deleted."), "success")
-        return redirect(url_for("areas.show", code=parent_code))
-    return redirect(url_for("areas.show", code=area.code))
+        if save(form, lambda: services.delete_area(area)).ok:
+            flash(_("Area deleted."), "success")
+            return redirect(url_for("areas.show", code=parent_code))
+        for message in form.form_errors:
+            flash(message, "danger")
+    return redirect(url_for("areas.show", code=code))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -120,18 +106,11 @@ def import_file():
     report = None
     if form.validate_on_submit():
         root = current_user.area
-        try:
-            report = import_divisions(form.file.data.read(), under=root.code)
-        except FileFormatError as error:
-            apply_to_form(form, error)
-        else:
-            if report.ok:
-                db.session.commit()
-                flash(_("%(n)s areas imported or updated.", n=report.rows), "success")
-                return redirect(url_for("areas.show", code=root.code))
-            db.session.rollback()
-    status = 400 if form.errors or (report and not report.ok) else 200
-    return render_template("areas/import.html", form=form, report=report), status
+        report = import_upload(form, lambda data: import_divisions(data, under=root.code))
+        if report and report.ok:
+            flash(_("%(n)s areas imported or updated.", n=report.rows), "success")
+            return redirect(url_for("areas.show", code=root.code))
+    return render_template("areas/import.html", form=form, report=report), status(form, report)
 
 
 @bp.get("/import/template.csv")

@@ -58,6 +58,10 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def bad_lines(self) -> int:
+        return len({error.line for error in self.errors})
+
     def add(self, line: int, reason: str, column: str = "") -> None:
         self.errors.append(RowError(line=line, reason=str(reason), column=str(column)))
 

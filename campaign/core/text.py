@@ -41,7 +41,7 @@ def mask_phone(phone: str | None) -> str:
 
 
 def mask_name(name: str | None) -> str:
-    """张** : keeps the surname only."""
+    """张** : keeps the first character only, and does not give away the name's length."""
     if not name:
         return ""
-    return name[0] + "*" * max(1, len(name) - 1)
+    return name[0] + "**"

@@ -124,6 +124,7 @@ class People:
         self.surnames = list(PersonData.last_names)
         self.weights = list(PersonData.last_names.values())
         self.given = list(PersonData.first_names)
+        self.single = [name for name in self.given if len(name) == 1]
         self.prefixes = [str(p) for p in PhoneData.phonenumber_prefixes]
 
     def surnames_batch(self, n: int) -> list[str]:
@@ -131,7 +132,10 @@ class People:
 
     def name(self, surname: str) -> str:
         rng = self.rng
-        return surname + rng.choice(self.given) + (rng.choice(self.given) if rng.random() < 0.6 else "")
+        given = rng.choice(self.given)
+        if len(given) == 1 and rng.random() < 0.6:
+            given += rng.choice(self.single)
+        return surname + given
 
     def phone(self) -> str:
         return self.rng.choice(self.prefixes) + f"{self.rng.randrange(10**8):08d}"

@@ -9,9 +9,10 @@ from campaign.accounts.access import managers_required
 from campaign.areas.access import get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
-from campaign.core.errors import DomainError, apply_to_form
+from campaign.core.actions import import_upload, save, status
+from campaign.core.errors import DomainError
 from campaign.core.forms import EmptyForm, UploadForm
-from campaign.core.tabular import FileFormatError, template_csv, template_xlsx
+from campaign.core.tabular import template_csv, template_xlsx
 from campaign.core.text import clean
 from campaign.extensions import db
 
@@ -64,16 +65,12 @@ def new():
     if request.method == "GET":
         form.grid_code.data = request.args.get("grid", "")
     if form.validate_on_submit():
-        try:
-            household = services.create_household(grid=_grid_in_scope(form.grid_code.data), fields=_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
-            flash(_("Household %(door)s added.", door=household.door_label), "success")
-            return redirect(url_for("households.show", household_id=household.id))
-    return render_template("households/form.html", form=form, household=None), (400 if form.errors else 200)
+        saved = save(form, lambda: services.create_household(grid=_grid_in_scope(form.grid_code.data),
+                                                             fields=_fields(form)))
+        if saved.ok:
+            flash(_("Household %(door)s added.", door=saved.value.door_label), "success")
+            return redirect(url_for("households.show", household_id=saved.value.id))
+    return render_template("households/form.html", form=form, household=None), status(form)
 
 
 @bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
@@ -84,17 +81,12 @@ def edit(household_id: int):
     if request.method == "GET":
         form.grid_code.data = household.grid.code
     if form.validate_on_submit():
-        try:
-            services.update_household(household, grid=_grid_in_scope(form.grid_code.data), fields=_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_to_form(form, error)
-        else:
-            db.session.commit()
+        saved = save(form, lambda: services.update_household(
+            household, grid=_grid_in_scope(form.grid_code.data), fields=_fields(form)))
+        if saved.ok:
             flash(_("Household saved."), "success")
             return redirect(url_for("households.show", household_id=household.id))
-    return render_template("households/form.html", form=form, household=household), \
-        (400 if form.errors else 200)
+    return render_template("households/form.html", form=form, household=household), status(form)
 
 
 @bp.post("/<int:household_id>/delete")
@@ -116,18 +108,11 @@ def import_file():
     form = UploadForm()
     report = None
     if form.validate_on_submit():
-        try:
-            report = import_households(form.file.data.read(), scope_codes=current_user.scope_codes())
-        except FileFormatError as error:
-            apply_to_form(form, error)
-        else:
-            if report.ok:
-                db.session.commit()
-                flash(_("%(n)s households imported.", n=report.rows), "success")
-                return redirect(url_for("households.index"))
-            db.session.rollback()
-    status = 400 if form.errors or (report and not report.ok) else 200
-    return render_template("households/import.html", form=form, report=report), status
+        report = import_upload(form, lambda data: import_households(data, scope_codes=current_user.scope_codes()))
+        if report and report.ok:
+            flash(_("%(n)s households imported.", n=report.rows), "success")
+            return redirect(url_for("households.index"))
+    return render_template("households/import.html", form=form, report=report), status(form, report)
 
 
 @bp.get("/import/template.<fmt>")

@@ -1,0 +1,48 @@
+"""The commit-once step that form views share: run the service, then commit, or roll back and
+show the domain error next to its field."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from campaign.extensions import db
+
+from .errors import DomainError, apply_to_form
+from .tabular import FileFormatError, ImportReport
+
+
+@dataclass
+class Saved:
+    ok: bool
+    value: Any = None
+
+
+def save(form, operation: Callable[[], Any]) -> Saved:
+    try:
+        value = operation()
+    except DomainError as error:
+        db.session.rollback()
+        apply_to_form(form, error)
+        return Saved(False)
+    db.session.commit()
+    return Saved(True, value)
+
+
+def import_upload(form, importer: Callable[[bytes], ImportReport]) -> ImportReport | None:
+    """Import the uploaded file: commit when every row is good, otherwise write nothing."""
+    try:
+        report = importer(form.file.data.read())
+    except FileFormatError as error:
+        apply_to_form(form, error)
+        return None
+    if report.ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return report
+
+
+def status(form, report: ImportReport | None = None) -> int:
+    """400 when the page shows errors, so scripts and tests can tell refusal from success."""
+    return 400 if form.errors or (report is not None and not report.ok) else 200

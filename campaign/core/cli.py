@@ -1,0 +1,25 @@
+"""Running an all-or-nothing import from the command line."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from campaign.extensions import db
+
+from .tabular import FileFormatError, ImportReport
+
+
+def run_import(importer: Callable[[bytes], ImportReport], data: bytes, noun: str) -> None:
+    try:
+        report = importer(data)
+    except FileFormatError as error:
+        raise click.ClickException(str(error.message)) from None
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            column = f"{error.column}: " if error.column else ""
+            click.echo(f"line {error.line}: {column}{error.reason}", err=True)
+        raise click.ClickException(f"{len(report.errors)} bad rows; nothing imported")
+    db.session.commit()
+    click.echo(f"{report.rows} {noun} imported")
