@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, render_template, session
+from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask_login import current_user
 
 from .config import Config, instance_secret
@@ -75,17 +75,23 @@ def _tune_sqlite(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
     from .areas.views import bp as areas_bp
+    from .coverage.views import bp as coverage_bp
     from .households.views import bp as households_bp
     from .main.views import bp as main_bp
+    from .rounds.views import bp as rounds_bp
+    from .visits.views import bp as visits_bp
 
-    for blueprint in (main_bp, accounts_bp, areas_bp, households_bp):
+    for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500)
+        if request.path.startswith("/api/"):
+            return jsonify(error=getattr(error, "description", "server error")), code
         return render_template("errors/error.html", code=code), code
 
     for code in (400, 403, 404, 405, 413, 500):
@@ -97,14 +103,19 @@ def register_commands(app: Flask) -> None:
     from .areas.cli import import_areas_command, recount_command
     from .demo.cli import demo_command
     from .households.cli import import_households_command
+    from .visits.cli import rebuild_tallies_command
 
     for command in (create_user_command, import_areas_command, recount_command, demo_command,
-                    import_households_command):
+                    import_households_command, rebuild_tallies_command):
         app.cli.add_command(command)
 
 
 def register_template_helpers(app: Flask) -> None:
     from .core.forms import EmptyForm
+
+    @app.template_filter("pct")
+    def pct(value: float | None, digits: int = 1) -> str:
+        return "—" if value is None else f"{value * 100:.{digits}f}%"
 
     @app.context_processor
     def inject():

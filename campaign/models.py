@@ -2,3 +2,5 @@
 from .accounts.models import LoginAttempt, User, user_grid  # noqa: F401
 from .areas.models import Area  # noqa: F401
 from .households.models import Household  # noqa: F401
+from .rounds.models import Round  # noqa: F401
+from .visits.models import GridTally, RoundHousehold, Visit, WorkerTally  # noqa: F401

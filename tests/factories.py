@@ -1,6 +1,7 @@
 """factory_boy factories for the models, and a small county built from them."""
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import factory
@@ -9,8 +10,10 @@ from werkzeug.security import generate_password_hash
 from campaign.accounts.models import Role, User
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.services import recount_households
+from campaign.core.clock import local_today
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.rounds.models import Round
 
 PASSWORD = "test-password-1"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
@@ -91,3 +94,12 @@ def snapshot(value):
     if isinstance(value, db.Model):
         return SimpleNamespace(**{c.key: getattr(value, c.key) for c in value.__mapper__.column_attrs})
     return value
+
+
+class RoundFactory(Base):
+    class Meta:
+        model = Round
+
+    name = factory.Sequence(lambda n: f"第{n + 1}轮敲门行动")
+    starts_on = factory.LazyFunction(lambda: local_today() - timedelta(days=10))
+    ends_on = factory.LazyFunction(lambda: local_today() + timedelta(days=20))

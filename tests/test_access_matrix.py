@@ -5,6 +5,7 @@ nothing; an anonymous visitor is sent to the log-in page. A view added without a
 ``test_every_protected_view_is_in_the_matrix``.
 """
 import io
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,10 +14,12 @@ from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.rounds.models import Round
+from campaign.visits.models import GridTally, Visit
 
-from . import factories
+from . import factories, visiting
 
-PUBLIC = {"static", "accounts.login", "main.set_language", "main.healthz"}
+PUBLIC = {"static", "accounts.login", "main.set_language", "main.healthz", "visits.service_worker", "api.openapi"}
 HH_A = "{hh_a}"
 CSV = "网格编码,门牌/地址\n610923100001002,9组9号\n"
 
@@ -55,6 +58,25 @@ MATRIX = [
     ("get", "/users/{worker_a}/edit", "accounts.edit_user", "admin", "admin_other", 200, 404, None),
     ("post", "/users/{worker_a}/edit", "accounts.edit_user", "admin", "admin_other", 302, 404,
      {"username": "worker_a", "role": "worker", "grid_codes": "610923100001002", "active": "y"}),
+    ("get", "/rounds/", "rounds.index", "official_a", None, 200, None, None),
+    ("get", "/rounds/new", "rounds.new", "admin", "official_a", 200, 403, None),
+    ("post", "/rounds/new", "rounds.new", "admin", "official_a", 302, 403,
+     {"name": "第二轮", "starts_on": "{later}", "ends_on": "{latest}"}),
+    ("get", "/rounds/{round}/edit", "rounds.edit", "admin", "admin_other", 200, 404, None),
+    ("post", "/rounds/{round}/edit", "rounds.edit", "admin", "admin_other", 302, 404,
+     {"name": "改名", "starts_on": "{starts}", "ends_on": "{ends}"}),
+    ("post", "/rounds/{round}/delete", "rounds.delete", "admin", "admin_other", 302, 404, None),
+    ("get", "/coverage/", "coverage.index", "official_a", None, 302, None, None),
+    ("get", "/coverage/610923100", "coverage.show", "official_a", "official_b", 200, 404, None),
+    ("get", "/coverage/610923100/villages", "coverage.villages", "official_a", "official_b", 200, 404, None),
+    ("get", "/coverage/610923100/workers", "coverage.workers", "official_a", "official_b", 200, 404, None),
+    ("get", "/coverage/610923100/visits", "coverage.visits", "official_a", "official_b", 200, 404, None),
+    ("get", "/visits/", "visits.phone", "worker_a", None, 200, None, None),
+    ("get", "/api/v1/session", "api.session_info", "worker_a", None, 200, None, None),
+    ("get", "/api/v1/rounds", "api.rounds", "worker_a", None, 200, None, None),
+    ("get", "/api/v1/walklist?grid=610923100001001", "api.walklist", "worker_a", "worker_b", 200, 404, None),
+    ("post", "/api/v1/visits", "api.post_visits", "worker_a", "worker_b", 200, 400, "visit"),
+    ("get", "/api/v1/coverage?area=610923100", "api.coverage", "official_a", "official_b", 200, 404, None),
 ]
 
 
@@ -64,8 +86,13 @@ def matrix_county(app):
         c = factories.small_county()
         other = factories.AreaFactory(code="610924", name="紫阳县")
         factories.UserFactory(username="admin_other", role=Role.COUNTY, area=other)
+        round_ = factories.RoundFactory(area=c.root)
         db.session.commit()
-        return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id}
+        return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id,
+                "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
+                "later": (round_.ends_on + timedelta(days=1)).isoformat(),
+                "latest": (round_.ends_on + timedelta(days=9)).isoformat(),
+                "visit": visiting.visit(c.households_a[0], round_.id)}
 
 
 def state(app):
@@ -74,13 +101,19 @@ def state(app):
         def rows(model, *cols):
             return db.session.execute(sa.select(*cols).order_by(model.id)).all()
         return (rows(Area, Area.code, Area.name), rows(Household, Household.door_label, Household.grid_id),
-                rows(User, User.username, User.active, User.area_id))
+                rows(User, User.username, User.active, User.area_id),
+                rows(Round, Round.name, Round.starts_on, Round.ends_on), rows(Visit, Visit.uuid),
+                db.session.execute(sa.select(GridTally.round_id, GridTally.grid_id, GridTally.reached)).all())
 
 
-def send(client, method, url, data):
+def send(client, method, url, data, values):
     if data == "csv":
         data = {"file": (io.BytesIO(CSV.encode()), "r.csv")}
         return client.post(url, data=data, content_type="multipart/form-data")
+    if data == "visit":
+        return client.post(url, json={"visits": [values["visit"]]})
+    if isinstance(data, dict):
+        data = {k: v.format(**values) for k, v in data.items()}
     return getattr(client, method)(url, data=data) if method == "post" else client.get(url)
 
 
@@ -90,15 +123,18 @@ def test_access_matrix(app, client, auth, matrix_county, method, url, endpoint, 
                        owner_status, outsider_status, data):
     url = url.format(**matrix_county)
     before = state(app)
-    anonymous = send(client, method, url, data)
-    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    anonymous = send(client, method, url, data, matrix_county)
+    if url.startswith("/api/"):
+        assert anonymous.status_code == 401
+    else:
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     if outsider:
         auth.login(outsider)
-        assert send(client, method, url, data).status_code == outsider_status
+        assert send(client, method, url, data, matrix_county).status_code == outsider_status
         assert state(app) == before, "a refused request changed data"
         auth.logout()
     auth.login(owner)
-    response = send(client, method, url, data)
+    response = send(client, method, url, data, matrix_county)
     assert response.status_code == owner_status, response.get_data(as_text=True)[:2000]
 
 

@@ -1,0 +1,97 @@
+"""The OpenAPI 3.1 description of /api/v1. Request bodies come from the pydantic models that
+check them, so the document and the checks cannot drift apart."""
+from __future__ import annotations
+
+from functools import cache
+
+from campaign.visits.schemas import VisitIn
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {400: "Bad input, with the reason", 401: "Not logged in", 403: "Not allowed for this role",
+            404: "Unknown, or outside the user's area", 409: "A visit UUID was already used for other content",
+            503: "Database busy; retry later"}
+    return {str(code): _json(ERROR, text[code]) for code in codes}
+
+
+@cache
+def document() -> dict:
+    visit = VisitIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = visit.pop("$defs", {})
+    area_param = {"name": "area", "in": "query", "schema": {"type": "string"},
+                  "description": "Division code; defaults to the user's own area"}
+    round_param = {"name": "round", "in": "query", "schema": {"type": "integer"},
+                   "description": "Round id; defaults to the round in progress"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Fraud-free campaign ledger API", "version": "1",
+                 "description": "Log in through /login (session cookie). Writes send the CSRF token from "
+                                "GET /api/v1/session in the X-CSRFToken header."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}},
+            "schemas": {
+                **defs,
+                "VisitIn": visit,
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+                "ItemResult": {
+                    "type": "object", "required": ["status"],
+                    "properties": {
+                        "uuid": {"type": ["string", "null"]},
+                        "status": {"enum": ["created", "duplicate", "conflict", "rejected"]},
+                        "reason": {"type": "string"}, "visit_id": {"type": "integer"},
+                        "geo": {"enum": ["green", "amber", "red", "grey", "unknown"]},
+                        "too_fast": {"type": "boolean"}}},
+                "BatchResult": {
+                    "type": "object", "required": ["results", "summary"],
+                    "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/ItemResult"}},
+                                   "summary": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+                "Figures": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
+            },
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/session": {"get": {"summary": "The logged-in user, a CSRF token and the user's areas",
+                                 "responses": {"200": _json({"type": "object"}, "Session"), **_errors(401)}}},
+            "/rounds": {"get": {"summary": "Rounds of the user's county, newest first",
+                                "responses": {"200": _json({"type": "object"}, "Rounds"), **_errors(401)}}},
+            "/walklist": {"get": {
+                "summary": "A grid's households and where each stands in the round",
+                "parameters": [{"name": "grid", "in": "query", "required": True, "schema": {"type": "string"}},
+                               round_param],
+                "responses": {"200": _json({"type": "object"}, "Walk list"), **_errors(400, 401, 404)}}},
+            "/visits": {"post": {
+                "summary": "Record a batch of visits; answers per item",
+                "description": "Idempotent on each visit's uuid: the same uuid with the same content is "
+                               "'duplicate' and counted once; with other content it is 'conflict'. Items are "
+                               "independent. Status 200 when all are created or duplicate, 409 when some "
+                               "conflict, 400 when some are rejected (each with its reason).",
+                "security": [{"session": [], "csrf": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["visits"], "additionalProperties": False,
+                    "properties": {"visits": {"type": "array", "minItems": 1, "maxItems": 200,
+                                              "items": {"$ref": "#/components/schemas/VisitIn"}}}}}}},
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/BatchResult"}, "Every item created or duplicate"),
+                    "400": _json({"oneOf": [ERROR, {"$ref": "#/components/schemas/BatchResult"}]},
+                                 "Bad body, or some items rejected"),
+                    "409": _json({"$ref": "#/components/schemas/BatchResult"}, "Some items conflict"),
+                    **_errors(401, 403, 503)}}},
+            "/coverage": {"get": {
+                "summary": "Coverage of an area in a round, with its sub-areas",
+                "parameters": [area_param, round_param],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "figures": {"$ref": "#/components/schemas/Figures"},
+                    "children": {"type": "array", "items": {"type": "object"}}}}, "Coverage"),
+                    **_errors(400, 401, 404)}}},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI document"}}}},
+        },
+    }

@@ -1,0 +1,1 @@
+"""Door-knocking rounds (敲门行动): county-wide, dated, aiming at every household."""
