@@ -110,6 +110,12 @@ def update_household(household: Household, *, grid: Area, fields: HouseholdField
 
 
 def delete_household(household: Household) -> None:
+    """Remove a household entered by mistake. One with visits stays: log it as vacant or moved."""
+    from campaign.visits.models import Visit
+
+    if db.session.scalar(sa.select(Visit.id).where(Visit.household_id == household.id).limit(1)) is not None:
+        raise DomainError(_l("This household has visits, so it stays on record. Log it as vacant or moved "
+                             "away instead."))
     grid_id = household.grid_id
     db.session.delete(household)
     db.session.flush()

@@ -15,6 +15,7 @@ from campaign.core.forms import EmptyForm, UploadForm
 from campaign.core.tabular import template_csv, template_xlsx
 from campaign.core.text import clean
 from campaign.extensions import db
+from campaign.visits.models import Visit
 
 from . import services
 from .access import get_household_or_404, households_query
@@ -40,7 +41,9 @@ def index():
 @login_required
 def show(household_id: int):
     household = get_household_or_404(household_id)
-    return render_template("households/show.html", household=household)
+    visits = db.session.scalars(sa.select(Visit).where(Visit.household_id == household.id)
+                                .order_by(Visit.visited_at.desc())).all()
+    return render_template("households/show.html", household=household, visits=visits)
 
 
 def _grid_in_scope(code: str) -> Area:
@@ -94,11 +97,13 @@ def edit(household_id: int):
 def delete(household_id: int):
     household = get_household_or_404(household_id)
     grid_code = household.grid.code
-    if EmptyForm().validate_on_submit():
-        services.delete_household(household)
-        db.session.commit()
-        flash(_("Household deleted."), "success")
-        return redirect(url_for("households.index", area=grid_code))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if save(form, lambda: services.delete_household(household)).ok:
+            flash(_("Household deleted."), "success")
+            return redirect(url_for("households.index", area=grid_code))
+        for message in form.form_errors:
+            flash(message, "danger")
     return redirect(url_for("households.show", household_id=household_id))
 
 
