@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -95,7 +95,7 @@ def explain(error: ValidationError) -> str:
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    visits: list[dict] = Field(min_length=1, max_length=200)
+    visits: list[Any] = Field(min_length=1, max_length=200)
 
 
 ItemStatus = Literal["created", "duplicate", "conflict", "rejected"]
