@@ -1,0 +1,112 @@
+"""The grid worker's phone in real headless Chromium: offline logging, the queue, and syncing."""
+import pytest
+
+from campaign.extensions import db
+
+from . import factories
+from .browser import browser, live_server, log_in, phone  # noqa: F401  (fixtures)
+
+GRID = "610923100001001"
+
+
+@pytest.fixture
+def round_county(app):
+    with app.app_context():
+        c = factories.small_county()
+        factories.RoundFactory(area=c.root, name="冬季敲门行动")
+        db.session.commit()
+
+
+def reached(context, base):
+    response = context.request.get(f"{base}/api/v1/coverage?area={GRID}")
+    assert response.ok, response.text()
+    return response.json()["figures"]["reached"]
+
+
+def open_walk_list(page, base):
+    page.goto(base + "/visits/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # from now on the service worker controls the page
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_selector("[data-section=never] [data-household]")
+
+
+def log_visit(page, outcome="reached"):
+    page.locator("[data-section=never] [data-household]").first.click()
+    page.click(f"#visit-form [data-outcome={outcome}]")
+    if outcome == "reached":
+        page.click('#visit-form .stepper[data-field="people_briefed"] [data-step="1"]')
+    page.click("#save")
+    page.wait_for_selector("#visit-form", state="hidden")
+
+
+def test_worker_logs_three_visits_offline_then_syncs_and_coverage_rises(live_server, browser, round_county):
+    base = live_server
+    context = phone(browser)
+    page = context.new_page()
+    log_in(page, base, "worker_a")
+    open_walk_list(page, base)
+    before = reached(context, base)
+
+    context.set_offline(True)
+    page.wait_for_function("document.getElementById('net').textContent === '离线'")
+    for _ in range(3):
+        log_visit(page)
+    assert page.inner_text("#pending") == "3"
+    assert page.locator(".pending-mark").count() == 3
+
+    # Closing the page loses nothing: the shell and the queue come back with no network.
+    page.close()
+    page = context.new_page()
+    page.goto(base + "/visits/")
+    page.wait_for_selector("[data-section=done] [data-household]", state="attached")
+    assert page.inner_text("#pending") == "3"
+
+    context.set_offline(False)
+    page.wait_for_selector("#pending", state="hidden", timeout=20_000)
+    assert reached(context, base) == before + 3
+    assert "已入户 3 / 3 户" in page.inner_text("#progress-text")
+    context.close()
+
+
+def test_a_lost_answer_or_server_error_loses_nothing_and_counts_once(live_server, browser, round_county):
+    base = live_server
+    context = phone(browser)
+    page = context.new_page()
+    log_in(page, base, "worker_a")
+    open_walk_list(page, base)
+
+    def store_then_fail(route):
+        route.fetch()  # the server records the visits, but the answer never reaches the phone
+        route.fulfill(status=503, content_type="application/json", body='{"error": "gateway timeout"}')
+
+    context.set_offline(True)
+    log_visit(page)
+    log_visit(page, outcome="not_home")
+    page.route("**/api/v1/visits", store_then_fail)
+    context.set_offline(False)  # the phone syncs by itself
+    page.wait_for_function("document.getElementById('message').textContent.includes('服务器未响应')")
+    assert page.inner_text("#pending") == "2"
+    page.unroute_all(behavior="wait")
+    stored = context.request.get(f"{base}/api/v1/coverage?area={GRID}").json()["figures"]
+    assert stored["visits"] == 2  # on the server already, though the phone never heard back
+
+    page.click("#sync")
+    page.wait_for_selector("#pending", state="hidden", timeout=20_000)
+    coverage = context.request.get(f"{base}/api/v1/coverage?area={GRID}").json()["figures"]
+    assert (coverage["visits"], coverage["reached"], coverage["not_home"]) == (2, 1, 1)
+    context.close()
+
+
+def test_walk_list_search_and_distance(live_server, browser, round_county):
+    base = live_server
+    context = phone(browser)
+    page = context.new_page()
+    log_in(page, base, "worker_a")
+    open_walk_list(page, base)
+    assert page.locator("[data-household]").count() == 3
+    page.wait_for_selector(".distance")
+    label = page.locator("[data-household] strong").first.inner_text()
+    page.fill("#search", label)
+    assert page.locator("[data-household]").count() == 1
+    context.close()
