@@ -16,6 +16,8 @@ from campaign.extensions import db
 
 from . import factories
 
+pytest_plugins = ["tests.browser"]  # the live_server and browser fixtures
+
 PASSWORD = "test-password-1"
 
 

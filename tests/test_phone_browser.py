@@ -4,7 +4,7 @@ import pytest
 from campaign.extensions import db
 
 from . import factories
-from .browser import browser, live_server, log_in, phone  # noqa: F401  (fixtures)
+from .browser import log_in, phone
 
 GRID = "610923100001001"
 

@@ -230,7 +230,7 @@ def test_incremental_tallies_equal_a_rebuild_from_the_visits(world):
     """Random visits, in random batches and arrival order, give the same figures as recomputing."""
     rng = random.Random(5)
     grid = world.grid_a1
-    for n in range(20):
+    for _ in range(20):
         factories.HouseholdFactory(grid=grid, lat=33.3 + rng.random() / 500, lon=108.3 + rng.random() / 500)
     households = list(db.session.scalars(sa.select(Household).join(Area).where(Area.code == grid.code)))
     items = []

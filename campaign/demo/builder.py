@@ -10,6 +10,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,9 +23,16 @@ from campaign.areas.importer import import_divisions
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.areas.services import recount_households
+from campaign.core.bulk import bulk_insert
+from campaign.core.clock import local_today
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.rounds.models import Round
+from campaign.rounds.services import create_round
+from campaign.visits.models import GridTally, RoundHousehold, Visit, WorkerTally
+
+from .visits import add_grid_workers, add_visits
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "wuzha2026"
@@ -52,6 +60,7 @@ class Summary:
     grids: int
     households: int
     accounts: list[tuple[str, str]]
+    visits: int = 0
 
 
 def database_is_empty() -> bool:
@@ -60,6 +69,8 @@ def database_is_empty() -> bool:
 
 def reset_database() -> None:
     """Remove every row the demo touches, children before parents."""
+    for model in (GridTally, WorkerTally, RoundHousehold, Visit, Round):
+        db.session.execute(model.__table__.delete())
     for table in (Household.__table__, user_grid, LoginAttempt.__table__, User.__table__):
         db.session.execute(table.delete())
     db.session.execute(sa.update(Area).values(parent_id=None), execution_options={"synchronize_session": False})
@@ -145,7 +156,13 @@ def _household_rows(rng: random.Random, people: People, grid, count: int, now) -
     grid_id, _code, lat, lon, community = grid
     rows = []
     surnames = people.surnames_batch(count)
+    # Doors follow one another along lanes: each about 15 m from the last, as a worker walks them.
+    walk_lat, walk_lon = lat, lon
     for k in range(count):
+        if k % 40 == 0:
+            walk_lat, walk_lon = _place(rng, (lat, lon), 0.002)
+        walk_lat += rng.gauss(0, 12) / 111_320
+        walk_lon += rng.gauss(0, 12) / 93_000
         if community:
             label = f"{k // 24 + 1}栋{(k % 24) // 4 + 1}0{k % 4 + 1}室"
         else:
@@ -153,7 +170,7 @@ def _household_rows(rng: random.Random, people: People, grid, count: int, now) -
         members = rng.choices((1, 2, 3, 4, 5, 6), weights=(12, 24, 26, 20, 12, 6))[0]
         elderly = members == 1 and rng.random() < 0.45
         located = rng.random() < 0.92
-        h_lat, h_lon = (_place(rng, (lat, lon), 0.004) if located else (None, None))
+        h_lat, h_lon = (round(walk_lat, 6), round(walk_lon, 6)) if located else (None, None)
         rows.append((grid_id, label, people.name(surnames[k]) if rng.random() < 0.88 else None,
                      people.phone() if rng.random() < 0.78 else None, members, elderly,
                      rng.random() < 0.04, h_lat, h_lon, now, now))
@@ -165,14 +182,7 @@ HOUSEHOLD_COLUMNS = ("grid_id", "door_label", "head_name", "phone", "members", "
 
 
 def _insert_households(rows: list[tuple]) -> None:
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.cursor()
-        with cursor.copy(f"COPY household ({', '.join(HOUSEHOLD_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        connection.execute(sa.insert(Household), [dict(zip(HOUSEHOLD_COLUMNS, row, strict=True)) for row in rows])
+    bulk_insert(Household.__table__, HOUSEHOLD_COLUMNS, rows)
 
 
 def _split(rng: random.Random, total: int, parts: int) -> list[int]:
@@ -207,9 +217,29 @@ def build_demo(*, scale: str = "county", seed: int = 2026,
     if progress:
         progress(len(grids), len(grids))
     recount_households()
-    accounts = _demo_accounts(spec)
+    accounts, worker = _demo_accounts(spec)
+    visits = _demo_rounds(spec, rng, people, worker, with_visits=scale == "county")
     areas = db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(within(Area.code, spec.root)))
-    return Summary(areas=areas, grids=len(grids), households=sum(counts), accounts=accounts)
+    return Summary(areas=areas, grids=len(grids), households=sum(counts), accounts=accounts, visits=visits)
+
+
+def _demo_rounds(spec: Scale, rng: random.Random, people: People, worker: User, *, with_visits: bool) -> int:
+    """A worker for every village, a finished round and the current one, and their visits.
+    The demo worker's second grid is left unvisited in the current round, so there is work to do."""
+    root = db.session.scalar(sa.select(Area).where(Area.code == spec.root))
+    keep = {grid.id: worker.id for grid in worker.grids}
+    workers = add_grid_workers(spec.root, DEMO_PASSWORD, lambda: people.name(people.surnames_batch(1)[0]), keep)
+    today = local_today()
+    current = create_round(area=root, name=f"{today.year}年第二轮敲门行动", starts_on=today - timedelta(days=14),
+                           ends_on=today + timedelta(days=16))
+    if not with_visits:
+        return 0
+    finished = create_round(area=root, name=f"{today.year}年第一轮敲门行动", starts_on=today - timedelta(days=75),
+                            ends_on=today - timedelta(days=45))
+    total = add_visits(finished, root=spec.root, workers=workers, reach=0.97, repeat=0.04, rng=rng, today=today)
+    total += add_visits(current, root=spec.root, workers=workers, reach=0.45, repeat=0.02, rng=rng, today=today,
+                        skip_grids=frozenset([worker.grids[-1].id]))
+    return total
 
 
 def _demo_accounts(spec: Scale) -> list[tuple[str, str]]:
@@ -226,10 +256,10 @@ def _demo_accounts(spec: Scale) -> list[tuple[str, str]]:
                 password=DEMO_PASSWORD)
     create_user(username="official", display_name=f"{township.name}干部", role=Role.OFFICIAL, area=township,
                 password=DEMO_PASSWORD)
-    create_user(username="worker", display_name="网格员 王芳", role=Role.WORKER, grids=grids,
-                password=DEMO_PASSWORD, phone="13800000001")
+    worker = create_user(username="worker", display_name="网格员 王芳", role=Role.WORKER, grids=grids,
+                         password=DEMO_PASSWORD, phone="13800000001")
     return [
         ("admin", f"{root.name} · {Role.COUNTY.label}"),
         ("official", f"{township.name} · {Role.OFFICIAL.label}"),
         ("worker", f"{' / '.join(g.name for g in grids)} · {Role.WORKER.label}"),
-    ]
+    ], worker

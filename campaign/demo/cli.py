@@ -33,8 +33,9 @@ def demo_command(scale, seed, if_empty, reset):
 
         summary = build_demo(scale=scale, seed=seed, progress=progress)
     db.session.commit()
-    click.echo(f"{summary.areas} areas, {summary.grids} grids, {summary.households} households "
-               f"in {time.perf_counter() - started:.1f} s")
+    click.echo(f"{summary.areas} areas, {summary.grids} grids, {summary.households} households, "
+               f"{summary.visits} visits in {time.perf_counter() - started:.1f} s")
     click.echo(f"demo log-ins (password {DEMO_PASSWORD}, demo only):")
     for username, role in summary.accounts:
         click.echo(f"  {username:<9} {role}")
+    click.echo("  gw<village code>  the grid worker of each other village, e.g. gw610923100002")

@@ -31,26 +31,24 @@ def rebuild_round(round_id: int) -> None:
 
 
 def _rebuild_households(round_id: int) -> None:
-    ordered = sa.select(
-        Visit.household_id, Visit.outcome, Visit.visited_at,
+    """One pass over the round's visits, per household: the latest outcome, whether any visit reached
+    it, and the most people briefed and apps installed in one visit."""
+    everything = {"partition_by": Visit.household_id}
+    per_visit = sa.select(
+        Visit.household_id, Visit.outcome,
         sa.func.row_number().over(partition_by=Visit.household_id,
                                   order_by=(Visit.visited_at.desc(), Visit.id.desc())).label("latest"),
+        sa.func.max(sa.case((Visit.outcome == Outcome.REACHED, 1), else_=0)).over(**everything).label("ever_reached"),
+        sa.func.count().over(**everything).label("visits"),
+        sa.func.max(Visit.people_briefed).over(**everything).label("people_briefed"),
+        sa.func.max(Visit.app_installs).over(**everything).label("app_installs"),
+        sa.func.max(Visit.visited_at).over(**everything).label("last_visit_at"),
     ).where(Visit.round_id == round_id).subquery()
-    per_household = sa.select(
-        Visit.household_id,
-        sa.func.max(sa.case((Visit.outcome == Outcome.REACHED, 1), else_=0)).label("ever_reached"),
-        sa.func.count().label("visits"),
-        sa.func.max(Visit.people_briefed).label("people_briefed"),
-        sa.func.max(Visit.app_installs).label("app_installs"),
-        sa.func.max(Visit.visited_at).label("last_visit_at"),
-    ).where(Visit.round_id == round_id).group_by(Visit.household_id).subquery()
-    status = sa.case((per_household.c.ever_reached == 1, Outcome.REACHED.value), else_=ordered.c.outcome)
+    status = sa.case((per_visit.c.ever_reached == 1, Outcome.REACHED.value), else_=per_visit.c.outcome)
     select = (
-        sa.select(sa.literal(round_id), per_household.c.household_id, Household.grid_id, status,
-                  per_household.c.last_visit_at, per_household.c.visits, per_household.c.people_briefed,
-                  per_household.c.app_installs)
-        .join(ordered, sa.and_(ordered.c.household_id == per_household.c.household_id, ordered.c.latest == 1))
-        .join(Household, Household.id == per_household.c.household_id)
+        sa.select(sa.literal(round_id), per_visit.c.household_id, Household.grid_id, status, per_visit.c.last_visit_at,
+                  per_visit.c.visits, per_visit.c.people_briefed, per_visit.c.app_installs)
+        .join(Household, Household.id == per_visit.c.household_id).where(per_visit.c.latest == 1)
     )
     columns = ["round_id", "household_id", "grid_id", "status", "last_visit_at", "visits", "people_briefed",
                "app_installs"]
