@@ -5,8 +5,8 @@ import argparse
 import os
 import platform
 
-from . import base
-from .common import postgres_reachable
+from . import base, phone, visits
+from .common import OUT, postgres_reachable
 
 
 def main() -> None:
@@ -23,7 +23,10 @@ def main() -> None:
         print("PostgreSQL not reachable: SQLite only")
     scales = ["county", "city"] if args.scale == "all" else [args.scale]
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}")
-    base.run(kinds, scales)
+    city_urls = base.run(kinds, scales)
+    if "county" in scales and "sqlite" in kinds:
+        phone.run(f"sqlite:///{OUT / 'county.sqlite'}")
+    visits.run(city_urls)
 
 
 if __name__ == "__main__":
