@@ -8,7 +8,7 @@ import statistics
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -115,7 +115,7 @@ def batch_throughput(url: str) -> None:
             clients.append((client, walk))
         # one phone after another: latency of a 50-visit batch
         client, walk = clients[0]
-        start = [datetime.now(timezone.utc) - timedelta(hours=6)]
+        start = [datetime.now(UTC) - timedelta(hours=6)]
         latencies = []
         for n in range(20):
             items = _batch([walk["households"][(n * 50 + k) % len(walk["households"])] for k in range(50)],
@@ -131,7 +131,7 @@ def batch_throughput(url: str) -> None:
         done, lock = [0], threading.Lock()
 
         def phone(client, walk, index):
-            clock = [datetime.now(timezone.utc) - timedelta(hours=5, minutes=index * 50)]
+            clock = [datetime.now(UTC) - timedelta(hours=5, minutes=index * 50)]
             for n in range(10):
                 items = _batch([walk["households"][(n * 50 + k) % len(walk["households"])] for k in range(50)],
                                walk["round"]["id"], clock)
@@ -160,7 +160,7 @@ def ceiling_batch(url: str) -> None:
             "SELECT v.round_id, v.household_id, h.grid_id, v.worker_id FROM visit v "
             "JOIN household h ON h.id = v.household_id LIMIT 1")).one()
         insert = Visit.__table__.insert()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
 
         def once():
             rows = [{"uuid": str(uuid.uuid4()), "round_id": round_id, "household_id": household_id,
