@@ -5,6 +5,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from campaign.areas.services import child_counts
+from campaign.coverage.services import area_figures
+from campaign.rounds.services import current_round
 from campaign.core.urls import safe_next
 from campaign.extensions import db
 
@@ -16,7 +18,9 @@ bp = Blueprint("main", __name__)
 def index():
     roots = current_user.scope_roots()
     counts = child_counts([a.id for a in roots])
-    return render_template("main/index.html", roots=roots, counts=counts)
+    round_ = current_round(roots[0].code) if roots else None
+    figures = {a.id: area_figures(round_.id, a) for a in roots} if round_ else {}
+    return render_template("main/index.html", roots=roots, counts=counts, round=round_, figures=figures)
 
 
 @bp.post("/lang/<code>")
