@@ -9,7 +9,7 @@ from .http import gunicorn
 PORT = 5124
 CHROMIUM = "/usr/bin/chromium"
 
-QUEUE_200 = """async ([userId]) => {
+WALK_LISTS = """async () => {
   const session = await (await fetch('/api/v1/session')).json();
   const households = [];
   let round = null;
@@ -18,6 +18,10 @@ QUEUE_200 = """async ([userId]) => {
     round = list.round.id;
     households.push(...list.households);
   }
+  return [round, households];
+}"""
+
+QUEUE_200 = """async ([userId, round, households]) => {
   const db = await new Promise((ok, no) => { const r = indexedDB.open('wuzha', 1); r.onsuccess = () => ok(r.result);
                                              r.onerror = () => no(r.error); });
   const t = db.transaction('queue', 'readwrite');
@@ -51,8 +55,9 @@ def run(url: str) -> None:
         page.goto(base + "/visits/")
         page.wait_for_selector("[data-household]")
         user_id = page.evaluate("JSON.parse(document.getElementById('visit-config').textContent).user_id")
+        round_id, households = page.evaluate(WALK_LISTS)
         context.set_offline(True)
-        page.evaluate(QUEUE_200, [user_id])
+        page.evaluate(QUEUE_200, [user_id, round_id, households])
         page.reload()
         page.wait_for_function("document.getElementById('pending').textContent === '200'")
         began = time.perf_counter()

@@ -128,9 +128,11 @@ def _lock_grids(round_grid_pairs: list[tuple[int, int]]) -> None:
     rows = [{"round_id": r, "grid_id": g} for r, g in sorted(round_grid_pairs)]
     db.session.execute(dialect_insert(GridTally.__table__).values(rows).on_conflict_do_nothing())
     if is_postgres():
-        db.session.execute(
-            sa.select(GridTally.round_id).where(sa.tuple_(GridTally.round_id, GridTally.grid_id).in_(
-                sorted(round_grid_pairs))).order_by(GridTally.round_id, GridTally.grid_id).with_for_update())
+        for round_id in sorted({r for r, _ in round_grid_pairs}):
+            grids = sorted(g for r, g in round_grid_pairs if r == round_id)
+            db.session.execute(
+                sa.select(GridTally.grid_id).where(GridTally.round_id == round_id, GridTally.grid_id.in_(grids))
+                .order_by(GridTally.grid_id).with_for_update())
 
 
 def _write(worker: User, fresh: list[Accepted], results: list) -> None:
@@ -199,9 +201,12 @@ def _flag_fast(worker: User, visits: list[Visit]) -> None:
 
 
 def _fold_into_tallies(worker: User, visits: list[Visit]) -> None:
-    keys = {(v.round_id, v.household_id) for v in visits}
-    state = {(row.round_id, row.household_id): row for row in db.session.scalars(
-        sa.select(RoundHousehold).where(sa.tuple_(RoundHousehold.round_id, RoundHousehold.household_id).in_(keys)))}
+    state = {}
+    for round_id in {v.round_id for v in visits}:  # one indexed lookup per round (row values defeat the index)
+        wanted = {v.household_id for v in visits if v.round_id == round_id}
+        state.update({(row.round_id, row.household_id): row for row in db.session.scalars(
+            sa.select(RoundHousehold).where(RoundHousehold.round_id == round_id,
+                                            RoundHousehold.household_id.in_(wanted)))})
     grid_of = dict(db.session.execute(
         sa.select(Household.id, Household.grid_id).where(Household.id.in_({v.household_id for v in visits}))).all())
     grid_delta: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
