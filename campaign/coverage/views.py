@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import wraps
+
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,6 +30,22 @@ def _chosen_round(area: Area) -> tuple[Round | None, list[Round]]:
     return chosen or current_round(area.code) or (rounds[0] if rounds else None), rounds
 
 
+def area_and_round(view):
+    """Fetch the area (in scope, or 404) and the round asked for (else the current one) for a view;
+    with no round at all, say so instead."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(code: str):
+        area = get_area_or_404(code)
+        round_, rounds = _chosen_round(area)
+        if round_ is None:
+            return render_template("coverage/no_round.html", area=area)
+        return view(area, round_, rounds)
+
+    return wrapped
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -38,12 +56,8 @@ def index():
 
 
 @bp.get("/<code>")
-@login_required
-def show(code: str):
-    area = get_area_or_404(code)
-    round_, rounds = _chosen_round(area)
-    if round_ is None:
-        return render_template("coverage/no_round.html", area=area)
+@area_and_round
+def show(area: Area, round_: Round, rounds: list[Round]):
     figures = services.area_figures(round_.id, area)
     context = {"area": area, "round": round_, "rounds": rounds, "figures": figures}
     if area.level is AreaLevel.GRID:
@@ -59,37 +73,25 @@ def show(code: str):
 
 
 @bp.get("/<code>/villages")
-@login_required
-def villages(code: str):
-    area = get_area_or_404(code)
-    round_, rounds = _chosen_round(area)
-    if round_ is None:
-        return render_template("coverage/no_round.html", area=area)
+@area_and_round
+def villages(area: Area, round_: Round, rounds: list[Round]):
     rows = services.ranked(services.level_figures(round_.id, area, AreaLevel.VILLAGE))
     return render_template("coverage/ranking.html", area=area, round=round_, rounds=rounds, rows=rows,
                            kind="villages", title=_("Ranking of villages"))
 
 
 @bp.get("/<code>/workers")
-@login_required
-def workers(code: str):
-    area = get_area_or_404(code)
-    round_, rounds = _chosen_round(area)
-    if round_ is None:
-        return render_template("coverage/no_round.html", area=area)
+@area_and_round
+def workers(area: Area, round_: Round, rounds: list[Round]):
     rows = services.ranked(services.worker_figures(round_.id, area))
     return render_template("coverage/ranking.html", area=area, round=round_, rounds=rounds, rows=rows,
                            kind="workers", title=_("Ranking of workers"))
 
 
 @bp.get("/<code>/visits")
-@login_required
-def visits(code: str):
+@area_and_round
+def visits(area: Area, round_: Round, rounds: list[Round]):
     """Every visit in the area, newest first; ``flagged=1`` keeps those with an honesty signal."""
-    area = get_area_or_404(code)
-    round_, rounds = _chosen_round(area)
-    if round_ is None:
-        return render_template("coverage/no_round.html", area=area)
     query = (sa.select(Visit).join(Household, Household.id == Visit.household_id)
              .join(Area, Area.id == Household.grid_id)
              .where(Visit.round_id == round_.id, within(Area.code, area.code))

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from campaign.areas.services import child_counts
-from campaign.coverage.services import area_figures
-from campaign.rounds.services import current_round
 from campaign.core.urls import safe_next
+from campaign.coverage.services import area_figures
 from campaign.extensions import db
+from campaign.rounds.services import current_round
 
 bp = Blueprint("main", __name__)
 
