@@ -76,18 +76,27 @@ def test_a_lost_answer_or_server_error_loses_nothing_and_counts_once(live_server
     log_in(page, base, "worker_a")
     open_walk_list(page, base)
 
+    answered = []
+
     def store_then_fail(route):
         route.fetch()  # the server records the visits, but the answer never reaches the phone
         route.fulfill(status=503, content_type="application/json", body='{"error": "gateway timeout"}')
+        answered.append(route.request.post_data_json)
 
     context.set_offline(True)
     log_visit(page)
     log_visit(page, outcome="not_home")
     page.route("**/api/v1/visits", store_then_fail)
-    context.set_offline(False)  # the phone syncs by itself
+    context.set_offline(False)
+    for _ in range(100):  # until both visits have been sent once (the phone also retries by itself)
+        if any(len(body["visits"]) == 2 for body in answered):
+            break
+        if not page.is_disabled("#sync"):
+            page.click("#sync")
+        page.wait_for_timeout(200)
+    page.unroute_all(behavior="wait")
     page.wait_for_function("document.getElementById('message').textContent.includes('服务器未响应')")
     assert page.inner_text("#pending") == "2"
-    page.unroute_all(behavior="wait")
     stored = context.request.get(f"{base}/api/v1/coverage?area={GRID}").json()["figures"]
     assert stored["visits"] == 2  # on the server already, though the phone never heard back
 

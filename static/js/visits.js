@@ -52,6 +52,8 @@
   let fix = null;          // latest GPS fix {lat, lon, accuracy, at}
   let editing = null;      // household being logged
   let syncing = false;
+  let retryDelay = 2000;   // after a failed sync: 2 s, 4 s, … up to 30 s
+  let retryTimer = null;
 
   function uuid4() {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -333,10 +335,16 @@
           else await queuePut({ ...chunk[i], problem: result.reason || result.status });
         }
       }
+      retryDelay = 2000;
       await load();
       flash(T.synced);
     } catch (error) {
       showMessage(error.login ? T.login : T.server);
+      if (!error.login) {
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(() => { if (navigator.onLine) sync(); }, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 30000);
+      }
     } finally {
       syncing = false;
       $("sync").disabled = false;
