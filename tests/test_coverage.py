@@ -111,3 +111,16 @@ def test_home_shows_the_current_round_and_its_coverage(client, auth, ranked_coun
     auth.logout()
     auth.login("worker_a")
     assert "开始敲门走访" in client.get("/").get_data(as_text=True)
+
+
+def test_risks_noticed_at_the_door_show_on_the_visit(app, client, auth, ranked_county):
+    with app.app_context():
+        worker = db.session.scalar(db.select(factories.User).where(factories.User.username == "worker_a"))
+        household = factories.HouseholdFactory(grid=worker.grids[0], lat=33.3, lon=108.3)
+        db.session.commit()
+        record_visits(worker=worker, items=[visiting.visit(household, ranked_county["round"], minutes=110,
+                                                           risk_flags=["suspicious_calls"])])
+        db.session.commit()
+        household_id = household.id
+    auth.login("official_a")
+    assert "接到可疑电话" in client.get(f"/households/{household_id}").get_data(as_text=True)

@@ -105,6 +105,10 @@ class Visit(db.Model):
     def risks(self) -> list[str]:
         return [flag for flag in RISK_FLAGS if getattr(self, f"risk_{flag}")]
 
+    @property
+    def risk_labels(self) -> list[str]:
+        return [str(RISK_LABELS[flag]) for flag in self.risks]
+
 
 class RoundHousehold(db.Model):
     """Where a household stands in a round: reached stays reached, otherwise the latest visit counts."""
