@@ -31,6 +31,17 @@ def open_walk_list(page, base):
     page.wait_for_selector("[data-section=never] [data-household]")
 
 
+@pytest.fixture
+def walk(live_server, browser, round_county):
+    """worker_a's phone with the walk list open, the service worker in control."""
+    context = phone(browser)
+    page = context.new_page()
+    log_in(page, live_server, "worker_a")
+    open_walk_list(page, live_server)
+    yield context, page, live_server
+    context.close()
+
+
 def log_visit(page, outcome="reached"):
     page.locator("[data-section=never] [data-household]").first.click()
     page.click(f"#visit-form [data-outcome={outcome}]")
@@ -40,12 +51,8 @@ def log_visit(page, outcome="reached"):
     page.wait_for_selector("#visit-form", state="hidden")
 
 
-def test_worker_logs_three_visits_offline_then_syncs_and_coverage_rises(live_server, browser, round_county):
-    base = live_server
-    context = phone(browser)
-    page = context.new_page()
-    log_in(page, base, "worker_a")
-    open_walk_list(page, base)
+def test_worker_logs_three_visits_offline_then_syncs_and_coverage_rises(walk):
+    context, page, base = walk
     before = reached(context, base)
 
     context.set_offline(True)
@@ -66,16 +73,10 @@ def test_worker_logs_three_visits_offline_then_syncs_and_coverage_rises(live_ser
     page.wait_for_selector("#pending", state="hidden", timeout=20_000)
     assert reached(context, base) == before + 3
     assert "已入户 3 / 3 户" in page.inner_text("#progress-text")
-    context.close()
 
 
-def test_a_lost_answer_or_server_error_loses_nothing_and_counts_once(live_server, browser, round_county):
-    base = live_server
-    context = phone(browser)
-    page = context.new_page()
-    log_in(page, base, "worker_a")
-    open_walk_list(page, base)
-
+def test_a_lost_answer_or_server_error_loses_nothing_and_counts_once(walk):
+    context, page, base = walk
     answered = []
 
     def store_then_fail(route):
@@ -104,18 +105,12 @@ def test_a_lost_answer_or_server_error_loses_nothing_and_counts_once(live_server
     page.wait_for_selector("#pending", state="hidden", timeout=20_000)
     coverage = context.request.get(f"{base}/api/v1/coverage?area={GRID}").json()["figures"]
     assert (coverage["visits"], coverage["reached"], coverage["not_home"]) == (2, 1, 1)
-    context.close()
 
 
-def test_walk_list_search_and_distance(live_server, browser, round_county):
-    base = live_server
-    context = phone(browser)
-    page = context.new_page()
-    log_in(page, base, "worker_a")
-    open_walk_list(page, base)
+def test_walk_list_search_and_distance(walk):
+    _context, page, _base = walk
     assert page.locator("[data-household]").count() == 3
     page.wait_for_selector(".distance")
     label = page.locator("[data-household] strong").first.inner_text()
     page.fill("#search", label)
     assert page.locator("[data-household]").count() == 1
-    context.close()
