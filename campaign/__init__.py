@@ -77,13 +77,16 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .areas.views import bp as areas_bp
+    from .audit.views import bp as audit_bp
     from .coverage.views import bp as coverage_bp
     from .households.views import bp as households_bp
+    from .incidents.views import bp as incidents_bp
     from .main.views import bp as main_bp
     from .rounds.views import bp as rounds_bp
     from .visits.views import bp as visits_bp
 
-    for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp):
+    for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp,
+                      incidents_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,6 +1,8 @@
 """Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
 from .accounts.models import LoginAttempt, User, user_grid  # noqa: F401
 from .areas.models import Area  # noqa: F401
+from .audit.models import AuditEntry  # noqa: F401
 from .households.models import Household  # noqa: F401
+from .incidents.models import Incident  # noqa: F401
 from .rounds.models import Round  # noqa: F401
 from .visits.models import GridTally, RoundHousehold, Visit, WorkerTally  # noqa: F401

@@ -14,6 +14,7 @@ from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.incidents.models import FraudType, Incident
 from campaign.rounds.models import Round
 from campaign.visits.models import GridTally, Visit
 
@@ -77,6 +78,20 @@ MATRIX = [
     ("get", "/api/v1/walklist?grid=610923100001001", "api.walklist", "worker_a", "worker_b", 200, 404, None),
     ("post", "/api/v1/visits", "api.post_visits", "worker_a", "worker_b", 200, 400, "visit"),
     ("get", "/api/v1/coverage?area=610923100", "api.coverage", "official_a", "official_b", 200, 404, None),
+    ("get", "/incidents/?area=610923100", "incidents.index", "official_a", "official_b", 200, 404, None),
+    ("get", "/incidents/new", "incidents.new", "official_a", "worker_a", 200, 403, None),
+    ("post", "/incidents/new", "incidents.new", "official_a", "official_b", 302, 400,
+     {"village_code": "610923100001", "occurred_on": "{starts}", "fraud_type": "loan", "loss": "100"}),
+    ("get", "/incidents/{incident}/edit", "incidents.edit", "official_a", "official_b", 200, 404, None),
+    ("post", "/incidents/{incident}/edit", "incidents.edit", "official_a", "official_b", 302, 404,
+     {"village_code": "610923100001", "occurred_on": "{starts}", "fraud_type": "loan", "loss": "200"}),
+    ("post", "/incidents/{incident}/delete", "incidents.delete", "official_a", "official_b", 302, 404, None),
+    ("get", "/incidents/import", "incidents.import_file", "official_a", "worker_a", 200, 403, None),
+    ("post", "/incidents/import", "incidents.import_file", "official_a", "worker_a", 400, 403, None),
+    ("get", "/incidents/import/template.xlsx", "incidents.import_template", "official_a", "worker_a", 200, 403,
+     None),
+    ("get", "/incidents/zero?area=610923100", "incidents.zero", "official_a", "official_b", 200, 404, None),
+    ("get", "/audit/", "audit.index", "admin", "official_a", 200, 403, None),
 ]
 
 
@@ -87,8 +102,11 @@ def matrix_county(app):
         other = factories.AreaFactory(code="610924", name="紫阳县")
         factories.UserFactory(username="admin_other", role=Role.COUNTY, area=other)
         round_ = factories.RoundFactory(area=c.root)
+        incident = Incident(village=c.village_a, occurred_on=round_.starts_on, fraud_type=FraudType.LOAN,
+                            loss=100, recovered=0)
+        db.session.add(incident)
         db.session.commit()
-        return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id,
+        return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
                 "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
                 "later": (round_.ends_on + timedelta(days=1)).isoformat(),
                 "latest": (round_.ends_on + timedelta(days=9)).isoformat(),
@@ -103,6 +121,7 @@ def state(app):
         return (rows(Area, Area.code, Area.name), rows(Household, Household.door_label, Household.grid_id),
                 rows(User, User.username, User.active, User.area_id),
                 rows(Round, Round.name, Round.starts_on, Round.ends_on), rows(Visit, Visit.uuid),
+                rows(Incident, Incident.village_id, Incident.loss),
                 db.session.execute(sa.select(GridTally.round_id, GridTally.grid_id, GridTally.reached)).all())
 
 

@@ -23,15 +23,18 @@ from campaign.areas.importer import import_divisions
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.areas.services import recount_households
+from campaign.audit.models import AuditEntry
 from campaign.core.bulk import bulk_insert
 from campaign.core.clock import local_today
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.incidents.models import Incident
 from campaign.rounds.models import Round
 from campaign.rounds.services import create_round
 from campaign.visits.models import GridTally, RoundHousehold, Visit, WorkerTally
 
+from .incidents import add_demo_incidents
 from .visits import add_grid_workers, add_visits
 
 DATA = Path(__file__).parent / "data"
@@ -69,7 +72,7 @@ def database_is_empty() -> bool:
 
 def reset_database() -> None:
     """Remove every row the demo touches, children before parents."""
-    for model in (GridTally, WorkerTally, RoundHousehold, Visit, Round):
+    for model in (AuditEntry, Incident, GridTally, WorkerTally, RoundHousehold, Visit, Round):
         db.session.execute(model.__table__.delete())
     for table in (Household.__table__, user_grid, LoginAttempt.__table__, User.__table__):
         db.session.execute(table.delete())
@@ -219,6 +222,8 @@ def build_demo(*, scale: str = "county", seed: int = 2026,
     recount_households()
     accounts, worker = _demo_accounts(spec)
     visits = _demo_rounds(spec, rng, people, worker, with_visits=scale == "county")
+    if scale == "county":
+        add_demo_incidents(spec.root, rng)
     areas = db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(within(Area.code, spec.root)))
     return Summary(areas=areas, grids=len(grids), households=sum(counts), accounts=accounts, visits=visits)
 

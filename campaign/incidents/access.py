@@ -1,0 +1,28 @@
+"""The one way views fetch incidents: inside the user's area, or 404."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from campaign.areas.models import Area
+from campaign.areas.scope import within, within_any
+from campaign.extensions import db
+
+from .models import Incident
+
+
+def incidents_query(user=None, *, area: Area | None = None):
+    user = user or current_user
+    query = sa.select(Incident).join(Area, Area.id == Incident.village_id).where(
+        within_any(Area.code, user.scope_codes()))
+    if area is not None:
+        query = query.where(within(Area.code, area.code))
+    return query.order_by(Incident.occurred_on.desc(), Incident.id.desc())
+
+
+def get_incident_or_404(incident_id: int, user=None) -> Incident:
+    incident = db.session.scalar(incidents_query(user).where(Incident.id == incident_id))
+    if incident is None:
+        abort(404)
+    return incident

@@ -1,0 +1,31 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .models import FraudType
+
+
+class IncidentForm(FlaskForm):
+    village_code = StringField(_l("Village or community code"), validators=[DataRequired(), Length(max=20)])
+    occurred_on = DateField(_l("Date"), validators=[DataRequired()])
+    fraud_type = SelectField(_l("Fraud type"), coerce=FraudType)
+    loss = DecimalField(_l("Loss (yuan)"), places=2, default=0, validators=[Optional(), NumberRange(min=0)])
+    recovered = DecimalField(_l("Recovered or stopped (yuan)"), places=2, default=0,
+                             validators=[Optional(), NumberRange(min=0)])
+    case_ref = StringField(_l("Case reference"), validators=[Optional(), Length(max=40)])
+    description = TextAreaField(_l("Short description (no victim's name)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fraud_type.choices = [SelectChoice(t.value, t.label) for t in FraudType]
+
+
+class ZeroForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    start = DateField(_l("From"), validators=[DataRequired()])
+    end = DateField(_l("To"), validators=[DataRequired()])
