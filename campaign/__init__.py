@@ -84,9 +84,10 @@ def register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .rounds.views import bp as rounds_bp
     from .visits.views import bp as visits_bp
+    from .warnings.views import bp as warnings_bp
 
     for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp,
-                      incidents_bp, audit_bp):
+                      incidents_bp, audit_bp, warnings_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,7 +5,7 @@ nothing; an anonymous visitor is sent to the log-in page. A view added without a
 ``test_every_protected_view_is_in_the_matrix``.
 """
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from campaign.households.models import Household
 from campaign.incidents.models import FraudType, Incident
 from campaign.rounds.models import Round
 from campaign.visits.models import GridTally, Visit
+from campaign.warnings.models import FraudWarning, Level, WarningAttempt
 
 from . import factories, visiting
 
@@ -92,6 +93,24 @@ MATRIX = [
      None),
     ("get", "/incidents/zero?area=610923100", "incidents.zero", "official_a", "official_b", 200, 404, None),
     ("get", "/audit/", "audit.index", "admin", "official_a", 200, 403, None),
+    ("get", "/warnings/", "warnings.index", "official_a", None, 200, None, None),
+    ("get", "/warnings/new", "warnings.new", "official_a", "worker_a", 200, 403, None),
+    ("post", "/warnings/new", "warnings.new", "official_a", "official_b", 302, 400,
+     {"area_code": "610923100001", "resident": "某某", "level": "high", "received_at": "{starts}T08:00"}),
+    ("get", "/warnings/{warning}", "warnings.show", "official_a", "official_b", 200, 404, None),
+    ("post", "/warnings/{warning}/assign", "warnings.assign", "official_a", "official_b", 302, 404,
+     {"assign-worker": "{worker_a}"}),
+    ("post", "/warnings/{warning}/attempt", "warnings.attempt", "official_a", "official_b", 302, 404,
+     {"attempt-kind": "phone", "attempt-at": "{starts}T20:00", "attempt-result": "未接"}),
+    ("post", "/warnings/{warning}/close", "warnings.close", "official_a", "official_b", 302, 404,
+     {"close-outcome": "false_alarm", "close-loss_prevented": "0"}),
+    ("get", "/warnings/import", "warnings.import_file", "official_a", "worker_a", 200, 403, None),
+    ("post", "/warnings/import", "warnings.import_file", "official_a", "worker_a", 400, 403, None),
+    ("get", "/warnings/import/template.xlsx", "warnings.import_template", "official_a", "worker_a", 200, 403, None),
+    ("get", "/warnings/figures?area=610923100", "warnings.figures", "official_a", "official_b", 200, 404, None),
+    ("get", "/warnings/policy", "warnings.policy", "admin", "official_a", 200, 403, None),
+    ("post", "/warnings/policy", "warnings.policy", "admin", "official_a", 302, 403,
+     {"high": "3", "medium": "20", "low": "50"}),
 ]
 
 
@@ -105,8 +124,13 @@ def matrix_county(app):
         incident = Incident(village=c.village_a, occurred_on=round_.starts_on, fraud_type=FraudType.LOAN,
                             loss=100, recovered=0)
         db.session.add(incident)
+        received = datetime.combine(round_.starts_on, time(8), tzinfo=UTC)
+        warning = FraudWarning(area=c.village_a, resident="某某", level=Level.HIGH, received_at=received,
+                               deadline_at=received + timedelta(hours=2))
+        db.session.add(warning)
         db.session.commit()
         return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
+                "warning": warning.id,
                 "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
                 "later": (round_.ends_on + timedelta(days=1)).isoformat(),
                 "latest": (round_.ends_on + timedelta(days=9)).isoformat(),
@@ -122,6 +146,8 @@ def state(app):
                 rows(User, User.username, User.active, User.area_id),
                 rows(Round, Round.name, Round.starts_on, Round.ends_on), rows(Visit, Visit.uuid),
                 rows(Incident, Incident.village_id, Incident.loss),
+                rows(FraudWarning, FraudWarning.assigned_to_id, FraudWarning.closed_at, FraudWarning.deadline_at),
+                rows(WarningAttempt, WarningAttempt.at),
                 db.session.execute(sa.select(GridTally.round_id, GridTally.grid_id, GridTally.reached)).all())
 
 

@@ -27,3 +27,8 @@ def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     start = datetime.combine(first, time.min, tzinfo=zone())
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone())
     return start, end
+
+
+def from_local(moment: datetime) -> datetime:
+    """A wall-clock time as typed in the county (a naive datetime) made an aware instant."""
+    return moment.replace(tzinfo=zone()) if moment.tzinfo is None else moment

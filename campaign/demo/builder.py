@@ -33,9 +33,11 @@ from campaign.incidents.models import Incident
 from campaign.rounds.models import Round
 from campaign.rounds.services import create_round
 from campaign.visits.models import GridTally, RoundHousehold, Visit, WorkerTally
+from campaign.warnings.models import FraudWarning, WarningAttempt, WarningPolicy
 
 from .incidents import add_demo_incidents
 from .visits import add_grid_workers, add_visits
+from .warnings import add_demo_warnings
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "wuzha2026"
@@ -72,7 +74,8 @@ def database_is_empty() -> bool:
 
 def reset_database() -> None:
     """Remove every row the demo touches, children before parents."""
-    for model in (AuditEntry, Incident, GridTally, WorkerTally, RoundHousehold, Visit, Round):
+    for model in (AuditEntry, WarningAttempt, FraudWarning, WarningPolicy, Incident, GridTally, WorkerTally,
+                  RoundHousehold, Visit, Round):
         db.session.execute(model.__table__.delete())
     for table in (Household.__table__, user_grid, LoginAttempt.__table__, User.__table__):
         db.session.execute(table.delete())
@@ -224,6 +227,7 @@ def build_demo(*, scale: str = "county", seed: int = 2026,
     visits = _demo_rounds(spec, rng, people, worker, with_visits=scale == "county")
     if scale == "county":
         add_demo_incidents(spec.root, rng)
+        add_demo_warnings(spec.root, rng, lambda: people.name(people.surnames_batch(1)[0]), worker)
     areas = db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(within(Area.code, spec.root)))
     return Summary(areas=areas, grids=len(grids), households=sum(counts), accounts=accounts, visits=visits)
 

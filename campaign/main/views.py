@@ -5,10 +5,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from campaign.areas.services import child_counts
+from campaign.core.types import utcnow
 from campaign.core.urls import safe_next
 from campaign.coverage.services import area_figures
 from campaign.extensions import db
 from campaign.rounds.services import current_round
+from campaign.warnings.access import warnings_query
+from campaign.warnings.models import FraudWarning
 
 bp = Blueprint("main", __name__)
 
@@ -20,7 +23,10 @@ def index():
     counts = child_counts([a.id for a in roots])
     round_ = current_round(roots[0].code) if roots else None
     figures = {a.id: area_figures(round_.id, a) for a in roots} if round_ else {}
-    return render_template("main/index.html", roots=roots, counts=counts, round=round_, figures=figures)
+    open_warnings = db.session.scalars(
+        warnings_query().where(FraudWarning.closed_at.is_(None)).limit(20)).all()
+    return render_template("main/index.html", roots=roots, counts=counts, round=round_, figures=figures,
+                           open_warnings=open_warnings, now=utcnow())
 
 
 @bp.post("/lang/<code>")

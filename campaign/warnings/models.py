@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from campaign.areas.models import Area
+from campaign.core.types import UTCDateTime, enum_column, utcnow
+from campaign.extensions import db
+
+
+class Level(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def label(self) -> str:
+        return str({Level.HIGH: _l("High"), Level.MEDIUM: _l("Medium"), Level.LOW: _l("Low")}[self])
+
+
+class AttemptKind(enum.StrEnum):
+    FACE = "face"
+    PHONE = "phone"
+
+    @property
+    def label(self) -> str:
+        return str({AttemptKind.FACE: _l("Face to face"), AttemptKind.PHONE: _l("By phone")}[self])
+
+
+class WarningOutcome(enum.StrEnum):
+    DISSUADED = "dissuaded"
+    LOST = "lost"
+    UNREACHABLE = "unreachable"
+    FALSE_ALARM = "false_alarm"
+
+    @property
+    def label(self) -> str:
+        return str({WarningOutcome.DISSUADED: _l("Dissuaded"), WarningOutcome.LOST: _l("Already lost money"),
+                    WarningOutcome.UNREACHABLE: _l("Unreachable"),
+                    WarningOutcome.FALSE_ALARM: _l("False alarm")}[self])
+
+
+DEFAULT_HOURS = {Level.HIGH: 2, Level.MEDIUM: 24, Level.LOW: 72}
+
+
+class WarningPolicy(db.Model):
+    """A county's deadlines for the first face-to-face contact, in hours, by level."""
+
+    __tablename__ = "warning_policy"
+
+    area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), primary_key=True)
+    high_hours: so.Mapped[int] = so.mapped_column(default=2)
+    medium_hours: so.Mapped[int] = so.mapped_column(default=24)
+    low_hours: so.Mapped[int] = so.mapped_column(default=72)
+
+    def hours(self, level: Level) -> int:
+        return getattr(self, f"{level.value}_hours")
+
+
+class FraudWarning(db.Model):
+    """A warning (预警指令) from the anti-fraud centre about a resident being defrauded now."""
+
+    __tablename__ = "fraud_warning"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), index=True)
+    household_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("household.id"))
+    resident: so.Mapped[str] = so.mapped_column(sa.String(60))
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    level: so.Mapped[Level] = so.mapped_column(enum_column(Level, 10))
+    received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    deadline_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    assigned_to_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
+    assigned_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    first_face_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    outcome: so.Mapped[WarningOutcome | None] = so.mapped_column(enum_column(WarningOutcome, 20))
+    loss_prevented: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 2), default=Decimal(0))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    area: so.Mapped[Area] = so.relationship()
+    household = so.relationship("Household")
+    assigned_to = so.relationship("User")
+    attempts: so.Mapped[list[WarningAttempt]] = so.relationship(
+        back_populates="warning", order_by="WarningAttempt.at", cascade="all, delete-orphan")
+
+    AUDITED = ("area_id", "household_id", "resident", "level", "received_at", "source", "assigned_to_id",
+               "closed_at", "outcome", "loss_prevented")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        """No face-to-face contact by the deadline (or late contact)."""
+        reference = self.first_face_at or now or utcnow()
+        return reference > self.deadline_at
+
+    @property
+    def hours_to_face(self) -> float | None:
+        if self.first_face_at is None:
+            return None
+        return (self.first_face_at - self.received_at) / timedelta(hours=1)
+
+
+class WarningAttempt(db.Model):
+    """One attempt to reach the resident: face to face or by phone, with its result."""
+
+    __tablename__ = "warning_attempt"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    warning_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fraud_warning.id", ondelete="CASCADE"), index=True)
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    kind: so.Mapped[AttemptKind] = so.mapped_column(enum_column(AttemptKind, 10))
+    result: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+
+    warning: so.Mapped[FraudWarning] = so.relationship(back_populates="attempts")
+    user = so.relationship("User")

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from campaign.accounts.access import county_required, managers_required
+from campaign.accounts.models import Role, User, user_grid
+from campaign.areas.access import get_area_or_404
+from campaign.areas.models import Area, AreaLevel
+from campaign.areas.scope import within, within_any
+from campaign.core.actions import import_upload, save, status
+from campaign.core.clock import from_local, local_today, zone
+from campaign.core.errors import DomainError
+from campaign.core.forms import UploadForm
+from campaign.core.tabular import template_xlsx
+from campaign.core.text import clean
+from campaign.core.types import utcnow
+from campaign.extensions import db
+from campaign.incidents.forms import ZeroForm
+
+from . import services
+from .access import get_warning_or_404, warnings_query
+from .figures import warning_figures
+from .forms import AssignForm, AttemptForm, CloseForm, PolicyForm, WarningForm
+from .importer import COLUMNS, import_warnings
+from .models import FraudWarning
+
+bp = Blueprint("warnings", __name__, url_prefix="/warnings")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/")
+@login_required
+def index():
+    show = request.args.get("show", "open")
+    query = warnings_query()
+    if show == "open":
+        query = query.where(FraudWarning.closed_at.is_(None))
+    elif show == "closed":
+        query = query.where(FraudWarning.closed_at.is_not(None))
+    page = db.paginate(query, per_page=50)
+    return render_template("warnings/index.html", page=page, show=show, now=utcnow())
+
+
+def _area_in_scope(code: str) -> Area:
+    area = db.session.scalar(sa.select(Area).where(
+        Area.code == clean(code), Area.level.in_([AreaLevel.VILLAGE, AreaLevel.GRID]),
+        within_any(Area.code, current_user.scope_codes())))
+    if area is None:
+        raise DomainError(_("Unknown village or grid code %(code)s.", code=code), field="area_code")
+    return area
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@managers_required
+def new():
+    form = WarningForm()
+    if form.validate_on_submit():
+        saved = save(form, lambda: services.create_warning(
+            area=_area_in_scope(form.area_code.data), resident=form.resident.data, level=form.level.data,
+            received_at=from_local(form.received_at.data), source=form.source.data or "",
+            phone=form.phone.data or "", user=current_user))
+        if saved.ok:
+            flash(_("Warning recorded. Assign it to a grid worker."), "success")
+            return redirect(url_for("warnings.show", warning_id=saved.value.id))
+    return render_template("warnings/form.html", form=form), status(form)
+
+
+def _workers_for(warning) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).join(user_grid, user_grid.c.user_id == User.id).join(Area, Area.id == user_grid.c.area_id)
+        .where(User.role == Role.WORKER, User.active.is_(True), within(Area.code, warning.area.code[:9]),
+               within_any(Area.code, current_user.scope_codes()) if not current_user.is_worker else sa.true())
+        .distinct().order_by(User.display_name)))
+
+
+def _forms(warning):
+    assign = AssignForm(prefix="assign")
+    assign.worker.choices = [(u.id, f"{u.display_name} ({u.username})") for u in _workers_for(warning)]
+    attempt = AttemptForm(prefix="attempt")
+    if attempt.at.data is None:
+        attempt.at.data = datetime.now(zone()).replace(tzinfo=None, second=0, microsecond=0)
+    return assign, attempt, CloseForm(prefix="close")
+
+
+@bp.get("/<int:warning_id>")
+@login_required
+def show(warning_id: int):
+    warning = get_warning_or_404(warning_id)
+    assign, attempt, close = _forms(warning)
+    return render_template("warnings/show.html", warning=warning, assign=assign, attempt=attempt, close=close,
+                           now=utcnow())
+
+
+def _after(warning, form, operation, message):
+    if form.validate_on_submit() and save(form, operation).ok:
+        flash(message, "success")
+        return redirect(url_for("warnings.show", warning_id=warning.id))
+    assign, attempt, close = _forms(warning)
+    forms = {"assign": assign, "attempt": attempt, "close": close}
+    forms[form._prefix.rstrip("-")] = form
+    return render_template("warnings/show.html", warning=warning, now=utcnow(), **forms), 400
+
+
+@bp.post("/<int:warning_id>/assign")
+@managers_required
+def assign(warning_id: int):
+    warning = get_warning_or_404(warning_id)
+    form, _attempt, _close = _forms(warning)
+
+    def run():
+        worker = db.session.get(User, form.worker.data)
+        if worker is None:
+            raise DomainError(_("Choose a grid worker."), field="worker")
+        return services.assign(warning, worker=worker, user=current_user)
+
+    return _after(warning, form, run, _("Warning assigned."))
+
+
+@bp.post("/<int:warning_id>/attempt")
+@login_required
+def attempt(warning_id: int):
+    warning = get_warning_or_404(warning_id)
+    form = AttemptForm(prefix="attempt")
+    return _after(warning, form, lambda: services.log_attempt(
+        warning, at=from_local(form.at.data), kind=form.kind.data, result=form.result.data or "", user=current_user),
+        _("Attempt logged."))
+
+
+@bp.post("/<int:warning_id>/close")
+@login_required
+def close(warning_id: int):
+    warning = get_warning_or_404(warning_id)
+    form = CloseForm(prefix="close")
+    return _after(warning, form, lambda: services.close(
+        warning, outcome=form.outcome.data, loss_prevented=form.loss_prevented.data, user=current_user),
+        _("Warning closed."))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@managers_required
+def import_file():
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        report = import_upload(form, lambda data: import_warnings(
+            data, scope_codes=current_user.scope_codes(), user=current_user))
+        if report and report.ok:
+            flash(_("%(n)s warnings imported.", n=report.rows), "success")
+            return redirect(url_for("warnings.index"))
+    return render_template("warnings/import.html", form=form, report=report), status(form, report)
+
+
+@bp.get("/import/template.xlsx")
+@managers_required
+def import_template():
+    return template_xlsx(COLUMNS, "预警指令"), {
+        "Content-Type": XLSX, "Content-Disposition": "attachment; filename=warnings-template.xlsx"}
+
+
+@bp.get("/figures")
+@managers_required
+def figures():
+    area = get_area_or_404(request.args.get("area") or current_user.scope_codes()[0])
+    form = ZeroForm(request.args, meta={"csrf": False})
+    today = local_today()
+    if not request.args.get("start"):
+        form.start.data, form.end.data = date(today.year, 1, 1), today
+    elif not form.validate() or form.end.data < form.start.data:
+        return render_template("warnings/figures.html", form=form, area=area, figures=None), 400
+    return render_template("warnings/figures.html", form=form, area=area,
+                           figures=warning_figures(area, form.start.data, form.end.data))
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@county_required
+def policy():
+    current = services.policy_for(current_user.area)
+    form = PolicyForm(data={"high": current.high_hours, "medium": current.medium_hours, "low": current.low_hours})
+    if form.validate_on_submit():
+        saved = save(form, lambda: services.set_policy(current_user.area, high=form.high.data,
+                                                       medium=form.medium.data, low=form.low.data, user=current_user))
+        if saved.ok:
+            flash(_("Deadlines saved."), "success")
+            return redirect(url_for("warnings.index"))
+    return render_template("warnings/policy.html", form=form), status(form)
