@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
+from campaign.events.models import EventKind, EventPhoto, PublicityEvent
 from campaign.extensions import db
 from campaign.households.models import Household
 from campaign.incidents.models import FraudType, Incident
@@ -108,6 +109,19 @@ MATRIX = [
     ("post", "/warnings/import", "warnings.import_file", "official_a", "worker_a", 400, 403, None),
     ("get", "/warnings/import/template.xlsx", "warnings.import_template", "official_a", "worker_a", 200, 403, None),
     ("get", "/warnings/figures?area=610923100", "warnings.figures", "official_a", "official_b", 200, 404, None),
+    ("get", "/events/?area=610923100", "events.index", "official_a", "official_b", 200, 404, None),
+    ("get", "/events/new", "events.new", "official_a", None, 200, None, None),
+    ("post", "/events/new", "events.new", "official_a", "official_b", 302, 400,
+     {"kind": "courtyard", "held_on": "{starts}", "area_code": "610923100001", "attendees": "30"}),
+    ("get", "/events/{event}", "events.show", "official_a", "official_b", 200, 404, None),
+    ("get", "/events/{event}/edit", "events.edit", "official_a", "official_b", 200, 404, None),
+    ("post", "/events/{event}/edit", "events.edit", "official_a", "official_b", 302, 404,
+     {"kind": "school", "held_on": "{starts}", "area_code": "610923100001", "attendees": "40"}),
+    ("post", "/events/{event}/delete", "events.delete", "official_a", "official_b", 302, 404, None),
+    ("get", "/events/{event}/photos/{photo}.jpg", "events.photo", "worker_a", "worker_b", 200, 404, None),
+    ("post", "/events/{event}/photos/{photo}/delete", "events.delete_photo", "official_a", "official_b", 302, 404,
+     None),
+    ("get", "/events/counts?area=610923100", "events.counts", "official_a", "official_b", 200, 404, None),
     ("get", "/warnings/policy", "warnings.policy", "admin", "official_a", 200, 403, None),
     ("post", "/warnings/policy", "warnings.policy", "admin", "official_a", 302, 403,
      {"high": "3", "medium": "20", "low": "50"}),
@@ -128,9 +142,12 @@ def matrix_county(app):
         warning = FraudWarning(area=c.village_a, resident="某某", level=Level.HIGH, received_at=received,
                                deadline_at=received + timedelta(hours=2))
         db.session.add(warning)
+        event = PublicityEvent(kind=EventKind.COURTYARD, held_on=round_.starts_on, area=c.grid_a1, attendees=9,
+                               photos=[EventPhoto(content=b"\xff\xd8jpeg", width=1, height=1)])
+        db.session.add(event)
         db.session.commit()
         return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
-                "warning": warning.id,
+                "warning": warning.id, "event": event.id, "photo": event.photos[0].id,
                 "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
                 "later": (round_.ends_on + timedelta(days=1)).isoformat(),
                 "latest": (round_.ends_on + timedelta(days=9)).isoformat(),
@@ -148,6 +165,7 @@ def state(app):
                 rows(Incident, Incident.village_id, Incident.loss),
                 rows(FraudWarning, FraudWarning.assigned_to_id, FraudWarning.closed_at, FraudWarning.deadline_at),
                 rows(WarningAttempt, WarningAttempt.at),
+                rows(PublicityEvent, PublicityEvent.kind, PublicityEvent.attendees), rows(EventPhoto, EventPhoto.id),
                 db.session.execute(sa.select(GridTally.round_id, GridTally.grid_id, GridTally.reached)).all())
 
 

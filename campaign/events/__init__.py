@@ -1,0 +1,1 @@
+"""Publicity events (宣传活动): courtyard meetings, school lessons, enterprise training and more."""

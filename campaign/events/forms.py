@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .models import EventKind
+
+
+class EventForm(FlaskForm):
+    kind = SelectField(_l("Type"), coerce=EventKind)
+    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    area_code = StringField(_l("Area code"), validators=[DataRequired(), Length(max=20)])
+    target = StringField(_l("School or unit (optional)"), validators=[Optional(), Length(max=100)])
+    attendees = IntegerField(_l("Attendees"), default=0, validators=[Optional(), NumberRange(0, 100_000)])
+    materials = IntegerField(_l("Materials handed out"), default=0, validators=[Optional(), NumberRange(0, 100_000)])
+    organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=60)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+    photos = MultipleFileField(_l("Photos (up to 6)"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice(k.value, k.label) for k in EventKind]

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from campaign.areas.access import get_area_or_404
+from campaign.areas.models import Area
+from campaign.areas.scope import within_any
+from campaign.core.actions import save, status
+from campaign.core.clock import local_today
+from campaign.core.errors import DomainError
+from campaign.core.forms import EmptyForm
+from campaign.core.text import clean
+from campaign.extensions import db
+from campaign.incidents.forms import ZeroForm
+
+from . import services
+from .access import events_query, get_event_or_404, get_photo_or_404
+from .forms import EventForm
+from .models import EventKind
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+
+@bp.get("/")
+@login_required
+def index():
+    code = request.args.get("area", "")
+    area = get_area_or_404(code) if code else None
+    page = db.paginate(events_query(area=area), per_page=50)
+    return render_template("events/index.html", page=page, area=area)
+
+
+def _area_in_scope(code: str) -> Area:
+    area = db.session.scalar(sa.select(Area).where(Area.code == clean(code),
+                                                   within_any(Area.code, current_user.scope_codes())))
+    if area is None:
+        raise DomainError(_("Unknown area code %(code)s.", code=code), field="area_code")
+    return area
+
+
+def _uploads(form: EventForm) -> list[bytes]:
+    return [f.read() for f in (form.photos.data or []) if getattr(f, "filename", "")]
+
+
+def _fields(form: EventForm) -> services.EventFields:
+    return services.check_fields(kind=form.kind.data, held_on=form.held_on.data, target=form.target.data or "",
+                                 attendees=form.attendees.data, materials=form.materials.data,
+                                 organiser=form.organiser.data or "", note=form.note.data or "")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = EventForm()
+    if request.method == "GET":
+        form.area_code.data = request.args.get("area") or current_user.scope_codes()[0]
+        form.organiser.data = current_user.display_name
+    if form.validate_on_submit():
+        saved = save(form, lambda: services.create_event(
+            area=_area_in_scope(form.area_code.data), fields=_fields(form), photos=_uploads(form), user=current_user))
+        if saved.ok:
+            flash(_("Event recorded."), "success")
+            return redirect(url_for("events.show", event_id=saved.value.id))
+    return render_template("events/form.html", form=form, event=None), status(form)
+
+
+@bp.get("/<int:event_id>")
+@login_required
+def show(event_id: int):
+    return render_template("events/show.html", event=get_event_or_404(event_id))
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    event = get_event_or_404(event_id)
+    form = EventForm(obj=event)
+    if request.method == "GET":
+        form.area_code.data = event.area.code
+    if form.validate_on_submit():
+        saved = save(form, lambda: services.update_event(
+            event, area=_area_in_scope(form.area_code.data), fields=_fields(form), photos=_uploads(form),
+            user=current_user))
+        if saved.ok:
+            flash(_("Event saved."), "success")
+            return redirect(url_for("events.show", event_id=event.id))
+    return render_template("events/form.html", form=form, event=event), status(form)
+
+
+@bp.post("/<int:event_id>/delete")
+@login_required
+def delete(event_id: int):
+    event = get_event_or_404(event_id)
+    form = EmptyForm()
+    if form.validate_on_submit() and save(form, lambda: services.delete_event(event, user=current_user)).ok:
+        flash(_("Event deleted."), "success")
+    return redirect(url_for("events.index"))
+
+
+@bp.get("/<int:event_id>/photos/<int:photo_id>.jpg")
+@login_required
+def photo(event_id: int, photo_id: int):
+    """Served only to users who may see the event, and never cached by shared caches."""
+    image = get_photo_or_404(event_id, photo_id)
+    return image.content, {"Content-Type": "image/jpeg", "Cache-Control": "private, max-age=3600",
+                           "X-Content-Type-Options": "nosniff"}
+
+
+@bp.post("/<int:event_id>/photos/<int:photo_id>/delete")
+@login_required
+def delete_photo(event_id: int, photo_id: int):
+    image = get_photo_or_404(event_id, photo_id)
+    form = EmptyForm()
+    if form.validate_on_submit() and save(form, lambda: services.remove_photo(image.event, image, current_user)).ok:
+        flash(_("Photo removed."), "success")
+    return redirect(url_for("events.show", event_id=event_id))
+
+
+@bp.get("/counts")
+@login_required
+def counts():
+    area = get_area_or_404(request.args.get("area") or current_user.scope_codes()[0])
+    form = ZeroForm(request.args, meta={"csrf": False})
+    today = local_today()
+    if not request.args.get("start"):
+        form.start.data, form.end.data = date(today.year, 1, 1), today
+    elif not form.validate() or form.end.data < form.start.data:
+        return render_template("events/counts.html", form=form, area=area, rows=None, totals=None,
+                               kinds=list(EventKind)), 400
+    rows, totals = services.counts_by_area_and_kind(area, form.start.data, form.end.data)
+    return render_template("events/counts.html", form=form, area=area, rows=rows, totals=totals,
+                           kinds=list(EventKind))
