@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,12 +9,11 @@ from campaign.areas.access import get_area_or_404
 from campaign.areas.models import Area
 from campaign.areas.scope import within_any
 from campaign.core.actions import save, status
-from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
 from campaign.core.forms import EmptyForm
+from campaign.core.period import period_from_args
 from campaign.core.text import clean
 from campaign.extensions import db
-from campaign.incidents.forms import ZeroForm
 
 from . import services
 from .access import events_query, get_event_or_404, get_photo_or_404
@@ -125,13 +122,7 @@ def delete_photo(event_id: int, photo_id: int):
 @login_required
 def counts():
     area = get_area_or_404(request.args.get("area") or current_user.scope_codes()[0])
-    form = ZeroForm(request.args, meta={"csrf": False})
-    today = local_today()
-    if not request.args.get("start"):
-        form.start.data, form.end.data = date(today.year, 1, 1), today
-    elif not form.validate() or form.end.data < form.start.data:
-        return render_template("events/counts.html", form=form, area=area, rows=None, totals=None,
-                               kinds=list(EventKind)), 400
-    rows, totals = services.counts_by_area_and_kind(area, form.start.data, form.end.data)
+    form, ok = period_from_args()
+    rows, totals = services.counts_by_area_and_kind(area, form.start.data, form.end.data) if ok else (None, None)
     return render_template("events/counts.html", form=form, area=area, rows=rows, totals=totals,
-                           kinds=list(EventKind))
+                           kinds=list(EventKind)), 200 if ok else 400

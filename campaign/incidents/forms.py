@@ -21,11 +21,3 @@ class IncidentForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fraud_type.choices = [SelectChoice(t.value, t.label) for t in FraudType]
-
-
-class ZeroForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET filter
-
-    start = DateField(_l("From"), validators=[DataRequired()])
-    end = DateField(_l("To"), validators=[DataRequired()])

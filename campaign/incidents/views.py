@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,16 +10,16 @@ from campaign.areas.access import get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
 from campaign.core.actions import import_upload, save, status
-from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
 from campaign.core.forms import EmptyForm, UploadForm
+from campaign.core.period import period_from_args
 from campaign.core.tabular import template_xlsx
 from campaign.core.text import clean
 from campaign.extensions import db
 
 from . import services
 from .access import get_incident_or_404, incidents_query
-from .forms import IncidentForm, ZeroForm
+from .forms import IncidentForm
 from .importer import COLUMNS, import_incidents
 from .zero import zero_report
 
@@ -108,7 +106,8 @@ def import_file():
         if report and report.ok:
             flash(_("%(n)s incidents imported.", n=report.rows), "success")
             return redirect(url_for("incidents.index"))
-    return render_template("incidents/import.html", form=form, report=report), status(form, report)
+    return render_template("import_page.html", form=form, report=report, title=_("Import incidents"),
+                           template_url=url_for("incidents.import_template")), status(form, report)
 
 
 @bp.get("/import/template.xlsx")
@@ -123,13 +122,6 @@ def import_template():
 def zero():
     """Zero-incident villages and townships of an area over a period, against a year earlier."""
     area = _area_from_args()
-    today = local_today()
-    form = ZeroForm(request.args, meta={"csrf": False})
-    if not request.args.get("start"):
-        form.start.data, form.end.data = date(today.year, 1, 1), today
-    elif not form.validate() or form.end.data < form.start.data:
-        if form.end.data and form.start.data and form.end.data < form.start.data:
-            form.end.errors = [*form.end.errors, _("The period ends before it starts.")]
-        return render_template("incidents/zero.html", form=form, area=area, report=None), 400
-    report = zero_report(area, form.start.data, form.end.data)
-    return render_template("incidents/zero.html", form=form, area=area, report=report)
+    form, ok = period_from_args()
+    report = zero_report(area, form.start.data, form.end.data) if ok else None
+    return render_template("incidents/zero.html", form=form, area=area, report=report), 200 if ok else 400

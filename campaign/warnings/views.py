@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,14 +13,14 @@ from campaign.areas.access import get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within, within_any
 from campaign.core.actions import import_upload, save, status
-from campaign.core.clock import from_local, local_today, zone
+from campaign.core.clock import from_local, zone
 from campaign.core.errors import DomainError
 from campaign.core.forms import UploadForm
+from campaign.core.period import period_from_args
 from campaign.core.tabular import template_xlsx
 from campaign.core.text import clean
 from campaign.core.types import utcnow
 from campaign.extensions import db
-from campaign.incidents.forms import ZeroForm
 
 from . import services
 from .access import get_warning_or_404, warnings_query
@@ -152,7 +152,8 @@ def import_file():
         if report and report.ok:
             flash(_("%(n)s warnings imported.", n=report.rows), "success")
             return redirect(url_for("warnings.index"))
-    return render_template("warnings/import.html", form=form, report=report), status(form, report)
+    return render_template("import_page.html", form=form, report=report, title=_("Import warnings"),
+                           template_url=url_for("warnings.import_template")), status(form, report)
 
 
 @bp.get("/import/template.xlsx")
@@ -166,14 +167,9 @@ def import_template():
 @managers_required
 def figures():
     area = get_area_or_404(request.args.get("area") or current_user.scope_codes()[0])
-    form = ZeroForm(request.args, meta={"csrf": False})
-    today = local_today()
-    if not request.args.get("start"):
-        form.start.data, form.end.data = date(today.year, 1, 1), today
-    elif not form.validate() or form.end.data < form.start.data:
-        return render_template("warnings/figures.html", form=form, area=area, figures=None), 400
-    return render_template("warnings/figures.html", form=form, area=area,
-                           figures=warning_figures(area, form.start.data, form.end.data))
+    form, ok = period_from_args()
+    figures = warning_figures(area, form.start.data, form.end.data) if ok else None
+    return render_template("warnings/figures.html", form=form, area=area, figures=figures), 200 if ok else 400
 
 
 @bp.route("/policy", methods=["GET", "POST"])
