@@ -29,7 +29,25 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_security_headers(app)
     return app
+
+
+# Inline handlers (confirm dialogs) need 'unsafe-inline'; images may come from a tile provider.
+CSP = ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'")
+
+
+def register_security_headers(app: Flask) -> None:
+    """Headers every response carries: no sniffing, no framing, no referrer leaking paths."""
+
+    @app.after_request
+    def secure(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
 
 
 def select_locale() -> str:
