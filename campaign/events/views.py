@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from campaign.areas.access import get_area_or_404
+from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area
-from campaign.areas.scope import within_any
 from campaign.core.actions import save, status
-from campaign.core.errors import DomainError
 from campaign.core.forms import EmptyForm
 from campaign.core.period import period_from_args
-from campaign.core.text import clean
 from campaign.extensions import db
 
 from . import services
@@ -33,11 +29,7 @@ def index():
 
 
 def _area_in_scope(code: str) -> Area:
-    area = db.session.scalar(sa.select(Area).where(Area.code == clean(code),
-                                                   within_any(Area.code, current_user.scope_codes())))
-    if area is None:
-        raise DomainError(_("Unknown area code %(code)s.", code=code), field="area_code")
-    return area
+    return area_for_form(code)
 
 
 def _uploads(form: EventForm) -> list[bytes]:

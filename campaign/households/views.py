@@ -6,11 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from campaign.accounts.access import managers_required
-from campaign.areas.access import get_area_or_404
+from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
-from campaign.areas.scope import within_any
 from campaign.core.actions import import_upload, save, status
-from campaign.core.errors import DomainError
 from campaign.core.forms import EmptyForm, UploadForm
 from campaign.core.tabular import template_csv, template_xlsx
 from campaign.core.text import clean
@@ -47,11 +45,7 @@ def show(household_id: int):
 
 
 def _grid_in_scope(code: str) -> Area:
-    grid = db.session.scalar(sa.select(Area).where(
-        Area.code == clean(code), Area.level == AreaLevel.GRID, within_any(Area.code, current_user.scope_codes())))
-    if grid is None:
-        raise DomainError(_("Unknown grid code %(code)s.", code=code), field="grid_code")
-    return grid
+    return area_for_form(code, levels=[AreaLevel.GRID], field="grid_code")
 
 
 def _fields(form: HouseholdForm) -> services.HouseholdFields:

@@ -1,20 +1,17 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from campaign.accounts.access import managers_required
-from campaign.areas.access import get_area_or_404
+from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
-from campaign.areas.scope import within_any
-from campaign.core.actions import import_upload, save, status
-from campaign.core.errors import DomainError
-from campaign.core.forms import EmptyForm, UploadForm
+from campaign.core.actions import save, status
+from campaign.core.forms import EmptyForm
+from campaign.core.imports import add_import_routes
 from campaign.core.period import period_from_args
-from campaign.core.tabular import template_xlsx
-from campaign.core.text import clean
 from campaign.extensions import db
 
 from . import services
@@ -41,11 +38,7 @@ def index():
 
 
 def _village_in_scope(code: str) -> Area:
-    village = db.session.scalar(sa.select(Area).where(
-        Area.code == clean(code), Area.level == AreaLevel.VILLAGE, within_any(Area.code, current_user.scope_codes())))
-    if village is None:
-        raise DomainError(_("Unknown village code %(code)s.", code=code), field="village_code")
-    return village
+    return area_for_form(code, levels=[AreaLevel.VILLAGE], field="village_code")
 
 
 def _fields(form: IncidentForm) -> services.IncidentFields:
@@ -95,27 +88,9 @@ def delete(incident_id: int):
     return redirect(url_for("incidents.index"))
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@managers_required
-def import_file():
-    form = UploadForm()
-    report = None
-    if form.validate_on_submit():
-        report = import_upload(form, lambda data: import_incidents(
-            data, scope_codes=current_user.scope_codes(), user=current_user))
-        if report and report.ok:
-            flash(_("%(n)s incidents imported.", n=report.rows), "success")
-            return redirect(url_for("incidents.index"))
-    return render_template("import_page.html", form=form, report=report, title=_("Import incidents"),
-                           template_url=url_for("incidents.import_template")), status(form, report)
-
-
-@bp.get("/import/template.xlsx")
-@managers_required
-def import_template():
-    return template_xlsx(COLUMNS, "涉诈案件"), {
-        "Content-Type": XLSX, "Content-Disposition": "attachment; filename=incidents-template.xlsx"}
-
+add_import_routes(bp, guard=managers_required, importer=import_incidents, columns=COLUMNS, sheet="涉诈案件",
+                  title=_l("Import incidents"), done=lambda n: _("%(n)s incidents imported.", n=n),
+                  after="incidents.index")
 
 @bp.get("/zero")
 @managers_required

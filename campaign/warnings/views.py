@@ -5,20 +5,19 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from campaign.accounts.access import county_required, managers_required
 from campaign.accounts.models import Role, User, user_grid
-from campaign.areas.access import get_area_or_404
+from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within, within_any
-from campaign.core.actions import import_upload, save, status
+from campaign.core.actions import save, status
 from campaign.core.clock import from_local, zone
 from campaign.core.errors import DomainError
-from campaign.core.forms import UploadForm
+from campaign.core.imports import add_import_routes
 from campaign.core.period import period_from_args
-from campaign.core.tabular import template_xlsx
-from campaign.core.text import clean
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
@@ -47,12 +46,7 @@ def index():
 
 
 def _area_in_scope(code: str) -> Area:
-    area = db.session.scalar(sa.select(Area).where(
-        Area.code == clean(code), Area.level.in_([AreaLevel.VILLAGE, AreaLevel.GRID]),
-        within_any(Area.code, current_user.scope_codes())))
-    if area is None:
-        raise DomainError(_("Unknown village or grid code %(code)s.", code=code), field="area_code")
-    return area
+    return area_for_form(code, levels=[AreaLevel.VILLAGE, AreaLevel.GRID])
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -141,27 +135,9 @@ def close(warning_id: int):
         _("Warning closed."))
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@managers_required
-def import_file():
-    form = UploadForm()
-    report = None
-    if form.validate_on_submit():
-        report = import_upload(form, lambda data: import_warnings(
-            data, scope_codes=current_user.scope_codes(), user=current_user))
-        if report and report.ok:
-            flash(_("%(n)s warnings imported.", n=report.rows), "success")
-            return redirect(url_for("warnings.index"))
-    return render_template("import_page.html", form=form, report=report, title=_("Import warnings"),
-                           template_url=url_for("warnings.import_template")), status(form, report)
-
-
-@bp.get("/import/template.xlsx")
-@managers_required
-def import_template():
-    return template_xlsx(COLUMNS, "预警指令"), {
-        "Content-Type": XLSX, "Content-Disposition": "attachment; filename=warnings-template.xlsx"}
-
+add_import_routes(bp, guard=managers_required, importer=import_warnings, columns=COLUMNS, sheet="预警指令",
+                  title=_l("Import warnings"), done=lambda n: _("%(n)s warnings imported.", n=n),
+                  after="warnings.index")
 
 @bp.get("/figures")
 @managers_required
