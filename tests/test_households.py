@@ -190,3 +190,12 @@ def test_list_for_an_area_outside_scope_is_404(client, auth, county):
     auth.login("official_a")
     assert client.get("/households/?area=610923101").status_code == 404
     assert client.get("/households/?area=610923100").status_code == 200
+
+
+def test_viewing_full_personal_data_is_audited(app, client, auth, county):
+    auth.login("official_a")
+    client.get(f"/households/{county.households_a[0].id}")
+    auth.logout()
+    auth.login("admin")
+    page = client.get("/audit/?subject=household").get_data(as_text=True)
+    assert f"household #{county.households_a[0].id}" in page and "view" in page

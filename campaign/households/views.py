@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from campaign.accounts.access import managers_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
+from campaign.audit.services import record
 from campaign.core.actions import import_upload, save, status
 from campaign.core.forms import EmptyForm, UploadForm
 from campaign.core.tabular import template_csv, template_xlsx
@@ -41,6 +42,11 @@ def show(household_id: int):
     household = get_household_or_404(household_id)
     visits = db.session.scalars(sa.select(Visit).where(Visit.household_id == household.id)
                                 .order_by(Visit.visited_at.desc())).all()
+    if household.phone or household.head_name:
+        # Personal data shown unmasked: who looked, and when, goes into the audit log.
+        record(action="view", subject="household", subject_id=household.id, area_code=household.grid.code,
+               changes={})
+        db.session.commit()
     return render_template("households/show.html", household=household, visits=visits)
 
 
