@@ -194,3 +194,28 @@ def test_area_import_page_loads_division_rows(app, client, auth, county):
     with app.app_context():
         assert services.get_by_code("610923100002").name == "老城村"
         assert services.get_by_code("610924100001") is None  # outside the office's county: ignored
+
+
+def test_area_import_page_lists_bad_rows_and_imports_nothing(app, client, auth, county):
+    auth.login("admin")
+    csv = "code,name,streetCode\n610923100002,\"老城村委会\",610923100\n61092310000X,\"坏码\",610923100\n"
+    response = client.post("/areas/import", data={"file": (__import__("io").BytesIO(csv.encode()), "v.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "未导入任何数据" in page and "<td>3</td>" in page
+    with app.app_context():
+        assert services.get_by_code("610923100002") is None
+
+
+@pytest.mark.parametrize("url, links", [
+    ("/areas/import", ["/areas/import/template.csv"]),
+    ("/households/import", ["/households/import/template.xlsx", "/households/import/template.csv"]),
+    ("/incidents/import", ["/incidents/import/template.xlsx"]),
+    ("/warnings/import", ["/warnings/import/template.xlsx"]),
+])
+def test_every_import_page_links_its_templates(client, auth, county, url, links):
+    auth.login("admin")
+    page = client.get(url).get_data(as_text=True)
+    for link in links:
+        assert f'href="{link}"' in page
+        assert client.get(link).status_code == 200

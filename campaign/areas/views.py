@@ -110,7 +110,10 @@ def import_file():
         if report and report.ok:
             flash(_("%(n)s areas imported or updated.", n=report.rows), "success")
             return redirect(url_for("areas.show", code=root.code))
-    return render_template("areas/import.html", form=form, report=report), status(form, report)
+    intro = _("The official division list (统计用区划代码) as CSV: columns code, name and parent code. Only codes "
+              "inside your area are read; existing codes are renamed, never duplicated.")
+    return render_template("import_page.html", form=form, report=report, title=_("Import areas"), intro=intro,
+                           templates=[("CSV", url_for("areas.import_template"))]), status(form, report)
 
 
 @bp.get("/import/template.csv")

@@ -30,7 +30,8 @@ def add_import_routes(bp: Blueprint, *, guard, importer: Callable[..., ImportRep
                 flash(done(report.rows), "success")
                 return redirect(url_for(after))
         return render_template("import_page.html", form=form, report=report, title=title,
-                               template_url=url_for(f"{bp.name}.import_template")), status(form, report)
+                               templates=[("Excel (.xlsx)", url_for(f"{bp.name}.import_template"))]), \
+            status(form, report)
 
     @bp.get("/import/template.xlsx", endpoint="import_template")
     @guard

@@ -117,7 +117,10 @@ def import_file():
         if report and report.ok:
             flash(_("%(n)s households imported.", n=report.rows), "success")
             return redirect(url_for("households.index"))
-    return render_template("households/import.html", form=form, report=report), status(form, report)
+    templates = [("Excel (.xlsx)", url_for("households.import_template", fmt="xlsx")),
+                 ("CSV", url_for("households.import_template", fmt="csv"))]
+    return render_template("import_page.html", form=form, report=report, title=_("Import household roster"),
+                           templates=templates), status(form, report)
 
 
 @bp.get("/import/template.<fmt>")
