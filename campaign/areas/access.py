@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from campaign.core.errors import DomainError
+from campaign.core.text import clean
 
 from campaign.extensions import db
 
@@ -26,11 +30,6 @@ def get_area_or_404(code: str, user=None) -> Area:
 def area_for_form(code: str, *, levels=None, field: str = "area_code", user=None) -> Area:
     """The area a form names by code, inside the user's scope and of one of ``levels``; otherwise a
     DomainError on that field (an area outside the scope is simply unknown)."""
-    from flask_babel import gettext as _
-
-    from campaign.core.errors import DomainError
-    from campaign.core.text import clean
-
     user = user or current_user
     query = sa.select(Area).where(Area.code == clean(code), scope_clause(user))
     if levels:
