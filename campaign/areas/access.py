@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from campaign.core.errors import DomainError
 from campaign.core.text import clean
-
 from campaign.extensions import db
 
 from .models import Area, AreaLevel
