@@ -8,8 +8,8 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi.py
 
 # Debian packages the app and its tests need: venv support, a CJK font for PDFs,
-# poppler for checking PDFs in tests, Chromium for the browser tests (driven by Playwright).
-SYSTEM_PACKAGES := python3-venv fonts-noto-cjk poppler-utils chromium
+# poppler and zbar for checking PDFs and their QR codes in tests, Chromium for the browser tests (Playwright).
+SYSTEM_PACKAGES := python3-venv fonts-noto-cjk poppler-utils chromium zbar-tools
 
 .PHONY: run test test-sqlite test-postgres bench setup system translations lint clean
 

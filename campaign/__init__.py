@@ -97,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     from .areas.views import bp as areas_bp
     from .audit.views import bp as audit_bp
     from .coverage.views import bp as coverage_bp
+    from .creation.verify import bp as verify_bp
+    from .creation.views import bp as creation_bp
     from .events.views import bp as events_bp
     from .households.views import bp as households_bp
     from .incidents.views import bp as incidents_bp
@@ -106,7 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from .warnings.views import bp as warnings_bp
 
     for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp,
-                      incidents_bp, audit_bp, warnings_bp, events_bp):
+                      incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp):
         app.register_blueprint(blueprint)
 
 

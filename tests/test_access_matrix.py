@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
+from campaign.creation import services as creation
+from campaign.creation.models import Certificate, CreationCriteria, CreationTarget, TargetKind
 from campaign.events.models import EventKind, EventPhoto, PublicityEvent
 from campaign.extensions import db
 from campaign.households.models import Household
@@ -22,7 +24,8 @@ from campaign.warnings.models import FraudWarning, Level, WarningAttempt
 
 from . import factories, visiting
 
-PUBLIC = {"static", "accounts.login", "main.set_language", "main.healthz", "visits.service_worker", "api.openapi"}
+PUBLIC = {"static", "accounts.login", "main.set_language", "main.healthz", "visits.service_worker", "api.openapi",
+          "verify.certificate"}
 HH_A = "{hh_a}"
 CSV = "网格编码,门牌/地址\n610923100001002,9组9号\n"
 
@@ -125,6 +128,30 @@ MATRIX = [
     ("get", "/warnings/policy", "warnings.policy", "admin", "official_a", 200, 403, None),
     ("post", "/warnings/policy", "warnings.policy", "admin", "official_a", 302, 403,
      {"high": "3", "medium": "20", "low": "50"}),
+    ("get", "/creation/?area=610923100", "creation.index", "official_a", "official_b", 200, 404, None),
+    ("get", "/creation/new", "creation.new", "official_a", "worker_a", 200, 403, None),
+    ("post", "/creation/new", "creation.new", "official_a", "official_b", 302, 400,
+     {"kind": "enterprise", "area_code": "610923100", "name": "安康某公司", "headcount": "80"}),
+    ("get", "/creation/{target}", "creation.show", "official_a", "official_b", 200, 404, None),
+    ("get", "/creation/{target}/edit", "creation.edit", "official_a", "official_b", 200, 404, None),
+    ("post", "/creation/{target}/edit", "creation.edit", "official_a", "official_b", 302, 404,
+     {"kind": "community", "area_code": "610923100001", "name": "改名社区"}),
+    ("post", "/creation/{target}/delete", "creation.delete", "official_a", "official_b", 302, 404, None),
+    ("post", "/creation/{target}/act/start", "creation.act", "official_a", "official_b", 302, 404, None),
+    ("post", "/creation/{school}/act/revoke", "creation.act", "admin", "official_a", 302, 403, {"reason": "发案"}),
+    ("post", "/creation/{school}/act/revoke", "creation.act", "admin", "admin_other", 302, 404, {"reason": "发案"}),
+    ("get", "/creation/{school}/certificate.pdf", "creation.certificate_pdf", "official_a", "official_b", 200, 404,
+     None),
+    ("get", "/creation/certificates.pdf?area=610923100", "creation.township_pdf", "admin", "admin_other", 200, 404,
+     None),
+    ("get", "/creation/certificates.pdf?area=610923100", "creation.township_pdf", "admin", "official_a", 200, 403,
+     None),
+    ("get", "/creation/criteria", "creation.criteria", "admin", "official_a", 200, 403, None),
+    ("post", "/creation/criteria", "creation.criteria", "admin", "official_a", 302, 403,
+     {"kind": "school", "school-window_months": "12", "school-three_no": "y", "school-min_install_rate": "95"}),
+    ("get", "/creation/import", "creation.import_file", "official_a", "worker_a", 200, 403, None),
+    ("post", "/creation/import", "creation.import_file", "official_a", "worker_a", 400, 403, None),
+    ("get", "/creation/import/template.xlsx", "creation.import_template", "official_a", "worker_a", 200, 403, None),
 ]
 
 
@@ -145,8 +172,15 @@ def matrix_county(app):
         event = PublicityEvent(kind=EventKind.COURTYARD, held_on=round_.starts_on, area=c.grid_a1, attendees=9,
                                photos=[EventPhoto(content=b"\xff\xd8jpeg", width=1, height=1)])
         db.session.add(event)
+        target = creation.create_target(area=c.village_a, fields=creation.check_fields(
+            kind=TargetKind.COMMUNITY, name="", area=c.village_a), user=c.official_a)
+        school = creation.create_target(area=c.town_a, fields=creation.check_fields(
+            kind=TargetKind.SCHOOL, name="城关小学", area=c.town_a, headcount=600), user=c.official_a)
+        for action in ("start", "apply", "certify"):
+            creation.transition(school, action, user=c.admin, override_reason="实地验收")
         db.session.commit()
-        return {"hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
+        return {"target": target.id, "school": school.id,
+                "hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
                 "warning": warning.id, "event": event.id, "photo": event.photos[0].id,
                 "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
                 "later": (round_.ends_on + timedelta(days=1)).isoformat(),
@@ -166,6 +200,9 @@ def state(app):
                 rows(FraudWarning, FraudWarning.assigned_to_id, FraudWarning.closed_at, FraudWarning.deadline_at),
                 rows(WarningAttempt, WarningAttempt.at),
                 rows(PublicityEvent, PublicityEvent.kind, PublicityEvent.attendees), rows(EventPhoto, EventPhoto.id),
+                rows(CreationTarget, CreationTarget.name, CreationTarget.status, CreationTarget.area_id),
+                rows(Certificate, Certificate.serial, Certificate.revoked_on),
+                db.session.execute(sa.select(CreationCriteria.kind, CreationCriteria.min_install_rate)).all(),
                 db.session.execute(sa.select(GridTally.round_id, GridTally.grid_id, GridTally.reached)).all())
 
 

@@ -27,6 +27,7 @@ from campaign.audit.models import AuditEntry
 from campaign.core.bulk import bulk_insert
 from campaign.core.clock import local_today
 from campaign.core.types import utcnow
+from campaign.creation.models import Certificate, CreationCriteria, CreationSettings, CreationTarget
 from campaign.events.models import EventPhoto, PublicityEvent
 from campaign.extensions import db
 from campaign.households.models import Household
@@ -36,6 +37,7 @@ from campaign.rounds.services import create_round
 from campaign.visits.models import GridTally, RoundHousehold, Visit, WorkerTally
 from campaign.warnings.models import FraudWarning, WarningAttempt, WarningPolicy
 
+from .creation import add_demo_creation
 from .events import add_demo_events
 from .incidents import add_demo_incidents
 from .visits import add_grid_workers, add_visits
@@ -77,6 +79,7 @@ def database_is_empty() -> bool:
 def reset_database() -> None:
     """Remove every row the demo touches, children before parents."""
     for model in (AuditEntry, EventPhoto, PublicityEvent, WarningAttempt, FraudWarning, WarningPolicy, Incident,
+                  Certificate, CreationTarget, CreationCriteria, CreationSettings,
                   GridTally, WorkerTally, RoundHousehold, Visit, Round):
         db.session.execute(model.__table__.delete())
     for table in (Household.__table__, user_grid, LoginAttempt.__table__, User.__table__):
@@ -231,6 +234,7 @@ def build_demo(*, scale: str = "county", seed: int = 2026,
         add_demo_incidents(spec.root, rng)
         add_demo_warnings(spec.root, rng, lambda: people.name(people.surnames_batch(1)[0]), worker)
         add_demo_events(spec.root, rng)
+        add_demo_creation(spec.root, rng)
     areas = db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(within(Area.code, spec.root)))
     return Summary(areas=areas, grids=len(grids), households=sum(counts), accounts=accounts, visits=visits)
 

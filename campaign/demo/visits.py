@@ -89,7 +89,7 @@ class _Day:
             self.moment = self._morning()
 
 
-def _visit(rng, round_id, household, worker, outcome, when, fix_kind, near):
+def visit_row(rng, round_id, household, worker, outcome, when, fix_kind, near):
     """One visit row. ``near`` is where the phone is when the door has no location on record."""
     household_id, _grid, h_lat, h_lon = household
     reached = outcome == "reached"
@@ -142,7 +142,7 @@ def add_visits(round_: Round, *, root: str, workers: dict[int, int], reach: floa
             outcome = rng.choices([o for o, _ in FIRST], weights=[w for _, w in FIRST])[0]
             fix = "none" if in_burst or rng.random() < 0.04 else rng.choices(
                 ["door", "near", "far"], weights=(90, 8, 2))[0]
-            batch.append(_visit(rng, round_.id, household, worker, outcome, when, fix, near))
+            batch.append(visit_row(rng, round_.id, household, worker, outcome, when, fix, near))
             if (outcome == "not_home" and rng.random() < 0.7) or rng.random() < repeat:
                 later.append(household)
         clock.next_day()  # not-home doors are tried again another day
@@ -152,7 +152,7 @@ def add_visits(round_: Round, *, root: str, workers: dict[int, int], reach: floa
             if when is None:
                 break
             outcome = "reached" if rng.random() < 0.75 else "not_home"
-            batch.append(_visit(rng, round_.id, household, worker, outcome, when, "door", near))
+            batch.append(visit_row(rng, round_.id, household, worker, outcome, when, "door", near))
         if len(batch) >= 50_000:
             total += _flush(batch)
             batch = []

@@ -5,6 +5,9 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from campaign.creation.access import unit_choices
+from campaign.creation.forms import TargetSelectField
+
 from .models import EventKind
 
 
@@ -12,9 +15,12 @@ class EventForm(FlaskForm):
     kind = SelectField(_l("Type"), coerce=EventKind)
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     area_code = StringField(_l("Area code"), validators=[DataRequired(), Length(max=20)])
+    target_id = TargetSelectField()
     target = StringField(_l("School or unit (optional)"), validators=[Optional(), Length(max=100)])
     attendees = IntegerField(_l("Attendees"), default=0, validators=[Optional(), NumberRange(0, 100_000)])
     materials = IntegerField(_l("Materials handed out"), default=0, validators=[Optional(), NumberRange(0, 100_000)])
+    app_installs = IntegerField(_l("Anti-fraud app installs at the event"), default=0,
+                                validators=[Optional(), NumberRange(0, 100_000)])
     organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=60)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
     photos = MultipleFileField(_l("Photos (up to 6)"))
@@ -23,3 +29,4 @@ class EventForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(k.value, k.label) for k in EventKind]
+        self.target_id.choices = unit_choices()

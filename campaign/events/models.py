@@ -51,7 +51,10 @@ class PublicityEvent(db.Model):
     held_on: so.Mapped[date] = so.mapped_column(index=True)
     area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), index=True)
     target: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    # The registered school or unit the event was held for, which counts it towards its title.
+    target_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("creation_target.id"), index=True)
     attendees: so.Mapped[int] = so.mapped_column(default=0)
+    app_installs: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     materials: so.Mapped[int] = so.mapped_column(default=0)
     organiser: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
@@ -59,10 +62,12 @@ class PublicityEvent(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
     area: so.Mapped[Area] = so.relationship()
+    creation_target = so.relationship("CreationTarget")
     photos: so.Mapped[list[EventPhoto]] = so.relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventPhoto.id")
 
-    AUDITED = ("kind", "held_on", "area_id", "target", "attendees", "materials", "organiser", "note")
+    AUDITED = ("kind", "held_on", "area_id", "target", "target_id", "attendees", "app_installs", "materials",
+               "organiser", "note")
 
 
 class EventPhoto(db.Model):

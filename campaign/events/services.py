@@ -28,23 +28,25 @@ class EventFields:
     materials: int
     organiser: str
     note: str
+    app_installs: int = 0
+    target_id: int | None = None
 
 
 def check_fields(*, kind: EventKind, held_on: date | None, target: str, attendees, materials, organiser: str,
-                 note: str) -> EventFields:
+                 note: str, app_installs=0, target_id: int | None = None) -> EventFields:
     if held_on is None:
         raise DomainError(_l("Give the date of the event."), field="held_on")
     if held_on > local_today():
         raise DomainError(_l("The date is in the future."), field="held_on")
     counts = {}
-    for name, value in (("attendees", attendees), ("materials", materials)):
+    for name, value in (("attendees", attendees), ("materials", materials), ("app_installs", app_installs)):
         if value is None:
             value = 0
         if not isinstance(value, int) or not 0 <= value <= 100_000:
             raise DomainError(_l("Give a whole number from 0 to 100,000."), field=name)
         counts[name] = value
     return EventFields(kind, held_on, clean(target)[:100], counts["attendees"], counts["materials"],
-                       clean(organiser)[:60], clean(note)[:500])
+                       clean(organiser)[:60], clean(note)[:500], counts["app_installs"], target_id)
 
 
 def _add_photos(event: PublicityEvent, uploads: list[bytes]) -> None:

@@ -39,7 +39,8 @@ def _uploads(form: EventForm) -> list[bytes]:
 def _fields(form: EventForm) -> services.EventFields:
     return services.check_fields(kind=form.kind.data, held_on=form.held_on.data, target=form.target.data or "",
                                  attendees=form.attendees.data, materials=form.materials.data,
-                                 organiser=form.organiser.data or "", note=form.note.data or "")
+                                 organiser=form.organiser.data or "", note=form.note.data or "",
+                                 app_installs=form.app_installs.data, target_id=form.target_id.data)
 
 
 @bp.route("/new", methods=["GET", "POST"])

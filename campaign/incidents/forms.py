@@ -4,11 +4,16 @@ from wtforms import DateField, DecimalField, SelectField, StringField, SubmitFie
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .models import FraudType
+from campaign.creation.access import unit_choices
+from campaign.creation.forms import TargetSelectField
+
+from .models import FraudType, IncidentKind
 
 
 class IncidentForm(FlaskForm):
     village_code = StringField(_l("Village or community code"), validators=[DataRequired(), Length(max=20)])
+    kind = SelectField(_l("What was found"), coerce=IncidentKind, default=IncidentKind.CASE)
+    target_id = TargetSelectField()
     occurred_on = DateField(_l("Date"), validators=[DataRequired()])
     fraud_type = SelectField(_l("Fraud type"), coerce=FraudType)
     loss = DecimalField(_l("Loss (yuan)"), places=2, default=0, validators=[Optional(), NumberRange(min=0)])
@@ -21,3 +26,5 @@ class IncidentForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fraud_type.choices = [SelectChoice(t.value, t.label) for t in FraudType]
+        self.kind.choices = [SelectChoice(k.value, k.label) for k in IncidentKind]
+        self.target_id.choices = unit_choices()

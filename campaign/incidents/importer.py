@@ -17,6 +17,7 @@ from .services import check_fields, create_incident
 COLUMNS = [
     Column("village_code", "村(社区)代码", aliases=("village", "村代码", "社区代码"), required=True,
            example="610923100001"),
+    Column("kind", "类别", aliases=("kind", "案件类别"), example="案件"),
     Column("occurred_on", "发案日期", aliases=("date", "日期"), required=True, example="2026-03-01"),
     Column("fraud_type", "诈骗类型", aliases=("type", "类型"), required=True, example="刷单返利"),
     Column("loss", "损失金额(元)", aliases=("loss", "损失金额", "损失"), example="12000"),
@@ -55,7 +56,7 @@ def import_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=
             fields = check_fields(occurred_on=_date(values["occurred_on"]) if values["occurred_on"] else None,
                                   fraud_type=values["fraud_type"], loss=values.get("loss"),
                                   recovered=values.get("recovered"), case_ref=values.get("case_ref", ""),
-                                  description=values.get("description", ""))
+                                  description=values.get("description", ""), kind=values.get("kind", ""))
         except DomainError as error:
             report.add(row.line, error.message, next((c.header for c in COLUMNS if c.key == error.field), ""))
             continue

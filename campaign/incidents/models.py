@@ -57,6 +57,29 @@ FRAUD_TYPE_CHINESE = {
 }
 
 
+class IncidentKind(enum.StrEnum):
+    """What was found: a case, a fraud den, or a fraud-involved person (the 三无 of a fraud-free title)."""
+
+    CASE = "case"
+    DEN = "den"
+    PERSON = "person"
+
+    @property
+    def label(self) -> str:
+        return str(INCIDENT_KIND_LABELS[self])
+
+
+INCIDENT_KIND_LABELS = {
+    IncidentKind.CASE: _l("Fraud case"),
+    IncidentKind.DEN: _l("Fraud den"),
+    IncidentKind.PERSON: _l("Fraud-involved person"),
+}
+
+INCIDENT_KIND_CHINESE = {"案件": IncidentKind.CASE, "发案": IncidentKind.CASE, "涉诈案件": IncidentKind.CASE,
+                         "窝点": IncidentKind.DEN, "涉诈窝点": IncidentKind.DEN,
+                         "涉诈人员": IncidentKind.PERSON, "人员": IncidentKind.PERSON}
+
+
 class Incident(db.Model):
     """A fraud incident (涉诈案件) in a village. It never holds a victim's name."""
 
@@ -70,6 +93,10 @@ class Incident(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"))
     occurred_on: so.Mapped[date] = so.mapped_column(index=True)
+    kind: so.Mapped[IncidentKind] = so.mapped_column(enum_column(IncidentKind, 10), default=IncidentKind.CASE,
+                                                     server_default=IncidentKind.CASE.value)
+    # The school or unit the case belongs to, when it belongs to one (a creation target).
+    target_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("creation_target.id"), index=True)
     fraud_type: so.Mapped[FraudType] = so.mapped_column(enum_column(FraudType, 20))
     loss: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 2), default=Decimal(0))
     recovered: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 2), default=Decimal(0))
@@ -80,5 +107,7 @@ class Incident(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     village: so.Mapped[Area] = so.relationship()
+    target = so.relationship("CreationTarget")
 
-    AUDITED = ("village_id", "occurred_on", "fraud_type", "loss", "recovered", "case_ref", "description")
+    AUDITED = ("village_id", "kind", "target_id", "occurred_on", "fraud_type", "loss", "recovered", "case_ref",
+               "description")

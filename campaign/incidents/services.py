@@ -14,7 +14,8 @@ from campaign.core.errors import DomainError
 from campaign.core.text import clean
 from campaign.extensions import db
 
-from .models import FRAUD_TYPE_CHINESE, FraudType, Incident
+from .models import FRAUD_TYPE_CHINESE, INCIDENT_KIND_CHINESE, FraudType, Incident, IncidentKind
+from .signals import incident_recorded
 
 MAX_YUAN = Decimal("1000000000")
 
@@ -27,6 +28,8 @@ class IncidentFields:
     recovered: Decimal
     case_ref: str
     description: str
+    kind: IncidentKind = IncidentKind.CASE
+    target_id: int | None = None
 
 
 def parse_fraud_type(value) -> FraudType:
@@ -54,15 +57,29 @@ def parse_yuan(value, field: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def parse_kind(value) -> IncidentKind:
+    text = clean(value)
+    if not text:
+        return IncidentKind.CASE
+    if text in INCIDENT_KIND_CHINESE:
+        return INCIDENT_KIND_CHINESE[text]
+    try:
+        return IncidentKind(text)
+    except ValueError:
+        raise DomainError(_l("%(value)s is not a case, a fraud den or a fraud-involved person.", value=value),
+                          field="kind") from None
+
+
 def check_fields(*, occurred_on: date | None, fraud_type, loss, recovered, case_ref: str,
-                 description: str) -> IncidentFields:
+                 description: str, kind=IncidentKind.CASE, target_id: int | None = None) -> IncidentFields:
     if occurred_on is None:
         raise DomainError(_l("Give the date of the incident."), field="occurred_on")
     if occurred_on > local_today():
         raise DomainError(_l("The date is in the future."), field="occurred_on")
     fraud = fraud_type if isinstance(fraud_type, FraudType) else parse_fraud_type(fraud_type)
+    kind = kind if isinstance(kind, IncidentKind) else parse_kind(kind)
     return IncidentFields(occurred_on, fraud, parse_yuan(loss, "loss"), parse_yuan(recovered, "recovered"),
-                          clean(case_ref)[:40], clean(description)[:500])
+                          clean(case_ref)[:40], clean(description)[:500], kind, target_id)
 
 
 def _check_village(village: Area) -> None:
@@ -77,6 +94,7 @@ def create_incident(*, village: Area, fields: IncidentFields, user=None) -> Inci
     db.session.flush()
     record(action="create", subject="incident", subject_id=incident.id, area_code=village.code,
            changes=diff({}, snapshot(incident, Incident.AUDITED)), user=user)
+    incident_recorded.send(incident)
     return incident
 
 
@@ -91,6 +109,7 @@ def update_incident(incident: Incident, *, village: Area, fields: IncidentFields
     if changes:
         record(action="update", subject="incident", subject_id=incident.id, area_code=village.code,
                changes=changes, user=user)
+        incident_recorded.send(incident)
     return incident
 
 

@@ -44,7 +44,8 @@ def _village_in_scope(code: str) -> Area:
 def _fields(form: IncidentForm) -> services.IncidentFields:
     return services.check_fields(occurred_on=form.occurred_on.data, fraud_type=form.fraud_type.data,
                                  loss=form.loss.data, recovered=form.recovered.data, case_ref=form.case_ref.data or "",
-                                 description=form.description.data or "")
+                                 description=form.description.data or "", kind=form.kind.data,
+                                 target_id=form.target_id.data)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
-"""Zero-incident status (零发案) of an area over a period, against the same period a year earlier."""
+"""Zero-incident status (零发案) of an area over a period, against the same period a year earlier.
+Only cases count: fraud dens and fraud-involved persons are tracked for the 三无 titles, not here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.extensions import db
 
-from .models import Incident
+from .models import Incident, IncidentKind
 
 
 def year_earlier(day: date) -> date:
@@ -71,7 +72,8 @@ def _totals(area: Area, start: date, end: date) -> tuple[int, Decimal, Decimal]:
         sa.select(sa.func.count(Incident.id), sa.func.coalesce(sa.func.sum(Incident.loss), 0),
                   sa.func.coalesce(sa.func.sum(Incident.recovered), 0))
         .join(Area, Area.id == Incident.village_id)
-        .where(within(Area.code, area.code), Incident.occurred_on.between(start, end))).one()
+        .where(within(Area.code, area.code), Incident.kind == IncidentKind.CASE,
+               Incident.occurred_on.between(start, end))).one()
     return int(cases), Decimal(loss), Decimal(recovered)
 
 
@@ -86,7 +88,8 @@ def zero_report(area: Area, start: date, end: date) -> ZeroReport:
         sa.select(Area).where(in_area, Area.level == AreaLevel.TOWNSHIP).order_by(Area.code)))
     rows = db.session.execute(
         sa.select(Incident.village_id, Area.code, sa.func.count()).join(Area, Area.id == Incident.village_id)
-        .where(in_area, Incident.occurred_on.between(start, end)).group_by(Incident.village_id, Area.code)).all()
+        .where(in_area, Incident.kind == IncidentKind.CASE, Incident.occurred_on.between(start, end))
+        .group_by(Incident.village_id, Area.code)).all()
     report.villages_with_cases = {village_id: int(n) for village_id, _code, n in rows}
     report.townships_with_cases = {code[:9] for _id, code, _n in rows}
     return report

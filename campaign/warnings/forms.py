@@ -4,6 +4,9 @@ from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField,
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from campaign.creation.access import unit_choices
+from campaign.creation.forms import TargetSelectField
+
 from .models import AttemptKind, Level, WarningOutcome
 
 
@@ -18,11 +21,13 @@ class WarningForm(FlaskForm):
     level = SelectField(_l("Level"), coerce=Level)
     received_at = DateTimeLocalField(_l("Received at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     source = StringField(_l("Source"), default="县反诈中心", validators=[Optional(), Length(max=60)])
+    target_id = TargetSelectField(_l("School or unit the resident belongs to (optional)"))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.level.choices = _choices(Level)
+        self.target_id.choices = unit_choices()
 
 
 class AssignForm(FlaskForm):

@@ -70,6 +70,8 @@ class FraudWarning(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), index=True)
     household_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("household.id"))
+    # The school or unit the warned person belongs to, when they belong to a creation target.
+    target_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("creation_target.id"), index=True)
     resident: so.Mapped[str] = so.mapped_column(sa.String(60))
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     level: so.Mapped[Level] = so.mapped_column(enum_column(Level, 10))
@@ -86,11 +88,12 @@ class FraudWarning(db.Model):
 
     area: so.Mapped[Area] = so.relationship()
     household = so.relationship("Household")
+    target = so.relationship("CreationTarget")
     assigned_to = so.relationship("User")
     attempts: so.Mapped[list[WarningAttempt]] = so.relationship(
         back_populates="warning", order_by="WarningAttempt.at", cascade="all, delete-orphan")
 
-    AUDITED = ("area_id", "household_id", "resident", "level", "received_at", "source", "assigned_to_id",
+    AUDITED = ("area_id", "household_id", "target_id", "resident", "level", "received_at", "source", "assigned_to_id",
                "closed_at", "outcome", "loss_prevented")
 
     @property

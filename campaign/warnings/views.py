@@ -57,7 +57,7 @@ def new():
         saved = save(form, lambda: services.create_warning(
             area=_area_in_scope(form.area_code.data), resident=form.resident.data, level=form.level.data,
             received_at=from_local(form.received_at.data), source=form.source.data or "",
-            phone=form.phone.data or "", user=current_user))
+            phone=form.phone.data or "", target_id=form.target_id.data, user=current_user))
         if saved.ok:
             flash(_("Warning recorded. Assign it to a grid worker."), "success")
             return redirect(url_for("warnings.show", warning_id=saved.value.id))
