@@ -5,7 +5,7 @@ import argparse
 import os
 import platform
 
-from . import base, phone, visits
+from . import base, certificates, phone, visits
 from .common import OUT, postgres_reachable
 
 
@@ -26,6 +26,9 @@ def main() -> None:
     city_urls = base.run(kinds, scales)
     if "county" in scales and "sqlite" in kinds:
         phone.run(f"sqlite:///{OUT / 'county.sqlite'}")
+    if "county" in scales:
+        for kind in kinds:
+            certificates.run(kind)
     visits.run(city_urls)
 
 
