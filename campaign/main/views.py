@@ -8,6 +8,8 @@ from campaign.areas.services import child_counts
 from campaign.core.types import utcnow
 from campaign.core.urls import safe_next
 from campaign.coverage.services import area_figures
+from campaign.creation.access import targets_query
+from campaign.creation.models import CreationTarget
 from campaign.extensions import db
 from campaign.rounds.services import current_round
 from campaign.warnings.access import warnings_query
@@ -25,8 +27,10 @@ def index():
     figures = {a.id: area_figures(round_.id, a) for a in roots} if round_ else {}
     open_warnings = db.session.scalars(
         warnings_query().where(FraudWarning.closed_at.is_(None)).limit(20)).all()
+    to_review = [] if current_user.is_worker else db.session.scalars(targets_query().where(
+        CreationTarget.review_flagged_at.is_not(None)).order_by(CreationTarget.review_flagged_at).limit(20)).all()
     return render_template("main/index.html", roots=roots, counts=counts, round=round_, figures=figures,
-                           open_warnings=open_warnings, now=utcnow())
+                           open_warnings=open_warnings, to_review=to_review, now=utcnow())
 
 
 @bp.post("/lang/<code>")
