@@ -122,3 +122,20 @@ def test_demo_tallies_match_a_rebuild(demo):
     after = db.session.execute(sa.select(GridTally.grid_id, GridTally.reached, GridTally.visits,
                                          GridTally.flagged).where(GridTally.round_id == current.id)).all()
     assert sorted(before) == sorted(after) and before
+
+
+def test_demo_titles_were_earned_on_real_figures_and_one_waits_for_review(demo_app):
+    from campaign.creation.criteria import evaluate
+    from campaign.creation.models import Certificate, CreationTarget, TargetStatus
+
+    with demo_app.app_context():
+        certificates = db.session.scalars(sa.select(Certificate).order_by(Certificate.seq)).all()
+        assert [c.serial[-4:] for c in certificates] == ["0001", "0002", "0003", "0004", "0005"]
+        assert all(c.override_reason == "" for c in certificates)
+        for certificate in certificates:
+            assert evaluate(certificate.target, today=certificate.issued_on).all_met, certificate.target_name
+        flagged = db.session.scalars(sa.select(CreationTarget).where(
+            CreationTarget.review_flagged_at.is_not(None))).all()
+        assert len(flagged) == 1 and flagged[0].status is TargetStatus.CERTIFIED
+        revoked = [c for c in certificates if c.revoked_on is not None]
+        assert len(revoked) == 1 and revoked[0].target.status is TargetStatus.REVOKED

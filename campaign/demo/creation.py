@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from campaign.accounts.models import Role, User, user_grid
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
+from campaign.audit.models import AuditEntry
 from campaign.core.bulk import bulk_insert
 from campaign.core.clock import local_today, zone
 from campaign.creation import services
@@ -112,6 +113,7 @@ def add_demo_creation(root: str, rng: random.Random) -> None:
     for target in [targets[v.id] for v in showcase] + [school]:
         for action in ("start", "apply", "certify"):
             services.transition(target, action, user=admin if action == "certify" else official, today=accepted_on)
+        _backdate(target, {"create": 200, "start": 180, "apply": 12, "certify": 0}, accepted_on)
     # An involved person found in a certified village: flagged for review at once, waiting for the county.
     flagged = targets[showcase[1].id]
     create_incident(village=showcase[1], fields=incident_fields(
@@ -133,6 +135,15 @@ def add_demo_creation(root: str, rng: random.Random) -> None:
             services.transition(target, action, user=official if target.area.code.startswith(township) else admin)
     for target in rest[4:30] + units[1:6]:
         services.transition(target, "start", user=admin)
+
+
+def _backdate(target, days_before: dict[str, int], day) -> None:
+    """Put the demo's history on the days it would have happened, rather than all at build time."""
+    for entry in db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.subject == "creation_target", AuditEntry.subject_id == target.id)):
+        if entry.action in days_before:
+            entry.at = datetime.combine(day - timedelta(days=days_before[entry.action]), time(10), tzinfo=zone())
+    target.status_changed_at = datetime.combine(day, time(10), tzinfo=zone())
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
