@@ -103,12 +103,14 @@ def register_blueprints(app: Flask) -> None:
     from .households.views import bp as households_bp
     from .incidents.views import bp as incidents_bp
     from .main.views import bp as main_bp
+    from .maps.views import bp as maps_bp
     from .rounds.views import bp as rounds_bp
     from .visits.views import bp as visits_bp
     from .warnings.views import bp as warnings_bp
 
     for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp,
-                      incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp):
+                      incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp,
+                      maps_bp):
         app.register_blueprint(blueprint)
 
 

@@ -32,6 +32,7 @@ from campaign.events.models import EventPhoto, PublicityEvent
 from campaign.extensions import db
 from campaign.households.models import Household
 from campaign.incidents.models import Incident
+from campaign.maps.models import AreaBoundary
 from campaign.rounds.models import Round
 from campaign.rounds.services import create_round
 from campaign.visits.models import GridTally, RoundHousehold, Visit, WorkerTally
@@ -79,7 +80,7 @@ def database_is_empty() -> bool:
 def reset_database() -> None:
     """Remove every row the demo touches, children before parents."""
     for model in (AuditEntry, EventPhoto, PublicityEvent, WarningAttempt, FraudWarning, WarningPolicy, Incident,
-                  Certificate, CreationTarget, CreationCriteria, CreationSettings,
+                  Certificate, CreationTarget, CreationCriteria, CreationSettings, AreaBoundary,
                   GridTally, WorkerTally, RoundHousehold, Visit, Round):
         db.session.execute(model.__table__.delete())
     for table in (Household.__table__, user_grid, LoginAttempt.__table__, User.__table__):

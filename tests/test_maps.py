@@ -1,0 +1,175 @@
+"""Maps: layers from crafted data, the builder without HTTP, tiles, access, and real Chromium offline."""
+import json
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.accounts.models import User
+from campaign.areas.models import Area
+from campaign.core.clock import local_today
+from campaign.creation import services as creation
+from campaign.creation.models import TargetKind
+from campaign.extensions import db
+from campaign.incidents.models import FraudType, Incident
+from campaign.maps import layers
+from campaign.maps.builders import Assets, Layer, area_map
+from campaign.maps.tiles import provider, wgs84_to_gcj02
+from campaign.visits.services import record_visits
+
+from . import factories, visiting
+from .browser import log_in
+
+SAME = provider({"MAP_TILES": "none"}).shift
+CDNS = ("cdn.", "cdnjs", "jsdelivr", "unpkg", "bootstrapcdn", "code.jquery", "googleapis")
+
+
+@pytest.fixture
+def mapped(app):
+    """城南社区 with 3 of 4 households reached, 城北村 with none reached and one case this year."""
+    with app.app_context():
+        c = factories.small_county()
+        c.village_b.lat, c.village_b.lon = 33.35, 108.35
+        round_ = factories.RoundFactory(area=c.root)
+        items = [visiting.visit(h, round_.id, minutes=10 * i) for i, h in enumerate(c.households_a[:3])]
+        c.worker_a.grids = [c.grid_a1, c.grid_a2]
+        record_visits(worker=c.worker_a, items=items)
+        db.session.add(Incident(village=c.village_b, occurred_on=local_today() - timedelta(days=3),
+                                fraud_type=FraudType.LOAN, loss=100, recovered=0))
+        target = creation.create_target(area=c.village_a, fields=creation.check_fields(
+            kind=TargetKind.COMMUNITY, name="", area=c.village_a))
+        for action in ("start", "apply", "certify"):
+            creation.transition(target, action, user=c.admin, override_reason="测试")
+        db.session.commit()
+        return {"round": round_.id}
+
+
+def _in_json(text: str) -> bytes:
+    """How a name appears inside the map's embedded GeoJSON."""
+    return json.dumps(text)[1:-1].encode()
+
+
+def _area(code):
+    return db.session.scalar(sa.select(Area).where(Area.code == code))
+
+
+def test_coverage_colours_follow_the_bands():
+    assert layers.coverage_colour(None) == layers.NO_DATA
+    assert layers.coverage_colour(0.949) == layers.BANDS[2][1]
+    assert layers.coverage_colour(0.95) == layers.BANDS[3][1]
+    assert layers.coverage_colour(0.0) == layers.BANDS[0][1]
+
+
+def test_coverage_layer_colours_each_village_by_its_coverage(ctx, mapped):
+    data = layers.coverage_layer(_area("610923"), mapped["round"], SAME)
+    by_code = {f["properties"]["k"]: f["properties"] for f in data["features"]}
+    assert by_code["610923100001"]["v"] == 75.0 and by_code["610923100001"]["r"] == 3
+    assert by_code["610923100001"]["c"] == layers.BANDS[1][1]  # 50–80 %
+    assert by_code["610923101001"]["v"] == 0.0 and by_code["610923101001"]["c"] == layers.BANDS[0][1]
+    assert all(f["geometry"]["type"] == "Point" for f in data["features"])
+
+
+def test_zero_layer_marks_villages_with_cases(ctx, mapped):
+    today = local_today()
+    data = layers.zero_layer(_area("610923"), date(today.year, 1, 1), today, SAME)
+    by_code = {f["properties"]["k"]: f["properties"] for f in data["features"]}
+    assert by_code["610923101001"]["x"] == 1 and by_code["610923101001"]["c"] == layers.WITH_CASES
+    assert by_code["610923100001"]["x"] == 0 and by_code["610923100001"]["c"] == layers.ZERO
+
+
+def test_targets_layer_shows_certified_targets_only_inside_the_users_area(ctx, mapped):
+    official_b = db.session.scalar(sa.select(User).where(User.username == "official_b"))
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    assert [f["properties"]["sn"][-4:] for f in layers.targets_layer(_area("610923"), admin, SAME)["features"]] \
+        == ["0001"]
+    assert layers.targets_layer(_area("610923101"), official_b, SAME)["features"] == []
+
+
+def test_boundaries_replace_points_and_shift_with_the_tiles(ctx, mapped):
+    from campaign.maps.models import AreaBoundary
+
+    ring = [[108.29, 33.29], [108.31, 33.29], [108.31, 33.31], [108.29, 33.29]]
+    db.session.add(AreaBoundary(area_id=_area("610923100001").id,
+                                geometry=json.dumps({"type": "Polygon", "coordinates": [ring]})))
+    db.session.flush()
+    gaode = provider({"MAP_TILES": "gaode"})
+    data = layers.coverage_layer(_area("610923"), mapped["round"], gaode.shift)
+    polygon = next(f for f in data["features"] if f["properties"]["k"] == "610923100001")["geometry"]
+    assert polygon["type"] == "Polygon"
+    lat, lon = wgs84_to_gcj02(33.29, 108.29)
+    assert polygon["coordinates"][0][0] == [round(lon, 5), round(lat, 5)]
+
+
+def test_gcj02_shift_matches_the_published_offset_and_leaves_the_rest_of_the_world():
+    lat, lon = wgs84_to_gcj02(33.31, 108.31)
+    assert abs(lat - 33.30829) < 1e-5 and abs(lon - 108.31464) < 1e-5
+    assert wgs84_to_gcj02(51.5, -0.12) == (51.5, -0.12)
+
+
+def test_tile_providers_from_config():
+    assert provider({}).name == "osm"
+    assert provider({"MAP_TILES": "none"}).urls == ()
+    assert provider({"MAP_TILES": "tianditu"}).name == "none"  # no key: no tiles rather than broken ones
+    tianditu = provider({"MAP_TILES": "tianditu", "MAP_TIANDITU_KEY": "k123"})
+    assert len(tianditu.urls) == 2 and all(url.endswith("tk=k123") for url in tianditu.urls)
+    assert provider({"MAP_TILES": "gaode"}).shift(33.31, 108.31) != (33.31, 108.31)
+
+
+def test_builder_uses_the_apps_assets_one_layer_per_theme_and_a_legend(ctx, mapped):
+    data = layers.coverage_layer(_area("610923"), mapped["round"], SAME)
+    assets = Assets(js=[("leaflet", "/static/vendor/leaflet/leaflet.js")],
+                    css=[("leaflet_css", "/static/vendor/leaflet/leaflet.css")],
+                    cluster_js=[("mc", "/static/mc.js")], cluster_css=[("mcc", "/static/mc.css")])
+    m = area_map(center=(33.3, 108.3), zoom=11, tiles=provider({"MAP_TILES": "none"}), assets=assets,
+                 layers=[Layer("coverage", "覆盖率", data, "return esc(p.n);"),
+                         Layer("households", "住户", data, "return esc(p.n);", cluster=True)],
+                 legend_title="图例", legend=[("#1a9850", "≥ 95%")])
+    html = m.get_root().render()
+    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/mc.js" in html
+    assert not any(cdn in html for cdn in CDNS)
+    assert html.count("L.geoJson(") == 2 and "L.markerClusterGroup" in html
+    assert _in_json("城南社区").decode() in html and "图例" in html and "tile.openstreetmap" not in html
+
+
+def test_map_frame_is_framed_only_by_us_and_keeps_to_the_users_area(client, auth, mapped):
+    auth.login("official_a")
+    page = client.get("/maps/610923100")
+    assert page.status_code == 200 and b"/maps/610923100/frame" in page.data
+    frame = client.get("/maps/610923100/frame")
+    assert frame.status_code == 200 and frame.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert _in_json("城南社区") in frame.data and _in_json("城北村") not in frame.data
+    assert client.get("/maps/610923101/frame").status_code == 404
+
+
+def test_a_worker_sees_their_households_clustered_and_no_warnings(client, auth, mapped):
+    auth.login("worker_a")
+    frame = client.get("/maps/610923100001001/frame")
+    assert frame.status_code == 200
+    assert b"L.markerClusterGroup" in frame.data and b"warnings" not in frame.data
+
+
+def test_map_draws_its_villages_in_chromium_with_everything_outside_blocked(live_server, browser, mapped):
+    context = browser.new_context(locale="zh-CN")
+    outside = []
+
+    def only_local(route):
+        if route.request.url.startswith("http://127.0.0.1"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+    context.route("**/*", only_local)
+    page = context.new_page()
+    log_in(page, live_server, "admin")
+    page.goto(live_server + "/maps/610923")
+    frame = page.frame_locator("iframe.map-frame")
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for()
+    drawn = page.frames[1].evaluate("""() => { let n = 0;
+        for (const k of Object.keys(window)) { const v = window[k];
+          if (v instanceof L.GeoJSON && map_has(v)) n += v.getLayers().length; }
+        return n;
+        function map_has(layer) { return !!layer._map; } }""")
+    assert drawn >= 3  # two villages' coverage and the certified target (zero-incident layer starts hidden)
+    assert all("tile.openstreetmap.org" in url for url in outside), outside
+    assert not any(cdn in url for url in outside for cdn in CDNS)
+    context.close()
