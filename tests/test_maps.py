@@ -1,4 +1,5 @@
 """Maps: layers from crafted data, the builder without HTTP, tiles, access, and real Chromium offline."""
+import io
 import json
 from datetime import date, timedelta
 
@@ -173,3 +174,66 @@ def test_map_draws_its_villages_in_chromium_with_everything_outside_blocked(live
     assert all("tile.openstreetmap.org" in url for url in outside), outside
     assert not any(cdn in url for url in outside for cdn in CDNS)
     context.close()
+
+
+def _upload(client, content: bytes, name="b.geojson"):
+    return client.post("/maps/boundaries/import", data={"file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def _feature(code, ring=None, kind="Polygon"):
+    ring = ring or [[108.29, 33.29], [108.31, 33.29], [108.31, 33.31], [108.29, 33.29]]
+    return {"type": "Feature", "properties": {"code": code},
+            "geometry": {"type": kind, "coordinates": [ring] if kind == "Polygon" else [[ring]]}}
+
+
+def _boundaries(app):
+    from campaign.maps.models import AreaBoundary
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(AreaBoundary))
+
+
+def test_boundaries_import_draws_polygons_instead_of_points(app, client, auth, mapped):
+    auth.login("admin")
+    collection = {"type": "FeatureCollection", "features": [_feature("610923100001"),
+                                                            _feature("610923101001", kind="MultiPolygon")]}
+    response = _upload(client, json.dumps(collection).encode())
+    assert response.status_code == 302 and _boundaries(app) == 2
+    frame = client.get("/maps/610923/frame").get_data(as_text=True)
+    assert '"Polygon"' in frame and '"MultiPolygon"' in frame
+    assert _upload(client, json.dumps(collection).encode()).status_code == 302 and _boundaries(app) == 2
+
+
+def test_a_bad_boundary_file_imports_nothing_and_lists_every_bad_feature(app, client, auth, mapped):
+    auth.login("admin")
+    open_ring = [[108.29, 33.29], [108.31, 33.29], [108.31, 33.31], [108.30, 33.30]]
+    collection = {"type": "FeatureCollection", "features": [
+        _feature("610923100001"), _feature("999999999999"), _feature("610923101001", ring=open_ring),
+        _feature("610923100001"), {"type": "Feature", "properties": {}, "geometry": None},
+        _feature("610923101001", ring=[[500, 33], [108, 33], [108, 34], [500, 33]]),
+        {"type": "Feature", "properties": {"code": "610923101001"},
+         "geometry": {"type": "Point", "coordinates": [1, 2]}}]}
+    response = _upload(client, json.dumps(collection).encode())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and _boundaries(app) == 0
+    for line in range(2, 8):
+        assert f"<tr><td>{line}</td>" in page
+    assert "<tr><td>1</td>" not in page
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b'{"type": "Feature"}', b'{"type": "FeatureCollection"}',
+                                     b'{"type": "FeatureCollection", "features": []}', b"\xff\xfe\x00"])
+def test_a_file_that_is_not_a_feature_collection_is_refused(app, client, auth, mapped, content):
+    auth.login("admin")
+    assert _upload(client, content).status_code == 400 and _boundaries(app) == 0
+
+
+def test_boundaries_of_another_county_are_unknown(app, client, auth, mapped):
+    with app.app_context():
+        factories.AreaFactory(code="610924", name="紫阳县")
+        factories.AreaFactory(code="610924100", name="某镇", parent=_area("610924"))
+        db.session.commit()
+    auth.login("admin")
+    collection = {"type": "FeatureCollection", "features": [_feature("610924100")]}
+    assert _upload(client, json.dumps(collection).encode()).status_code == 400 and _boundaries(app) == 0
