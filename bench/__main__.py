@@ -5,7 +5,7 @@ import argparse
 import os
 import platform
 
-from . import base, certificates, phone, visits
+from . import base, certificates, maps, phone, visits
 from .common import OUT, postgres_reachable
 
 
@@ -30,6 +30,11 @@ def main() -> None:
         for kind in kinds:
             certificates.run(kind)
     visits.run(city_urls)
+    if "sqlite" in kinds:
+        places = {"county": ("county (宁陕县, 80 villages)", "610923"),
+                  "city": ("city (周口市, 5,113 villages)", "4116")}
+        maps.run([(label, f"sqlite:///{OUT / f'{scale}.sqlite'}", code)
+                  for scale, (label, code) in places.items() if scale in scales])
 
 
 if __name__ == "__main__":
