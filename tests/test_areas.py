@@ -145,7 +145,8 @@ def test_county_office_deletes_an_empty_grid(app, client, auth, county):
 
 def test_an_area_with_households_is_not_deleted(app, client, auth, county):
     auth.login("admin")
-    client.post("/areas/610923100001001/delete", follow_redirects=True)
+    page = client.post("/areas/610923100001001/delete", follow_redirects=True).get_data(as_text=True)
+    assert 'alert-danger' in page  # the reason, not a silent redirect
     with app.app_context():
         assert services.get_by_code("610923100001001") is not None
 

@@ -579,3 +579,16 @@ def test_the_list_filters_by_kind_and_state(app, client, auth, county):
     for query in ("kind=rocket", "status=gone"):
         page = client.get(f"/creation/?{query}")
         assert page.status_code == 200 and "城关小学" in page.get_data(as_text=True)
+
+
+def test_deleting_a_target_that_held_a_certificate_over_http_says_why_and_keeps_it(app, client, auth):
+    with app.app_context():
+        c = factories.small_county()
+        target_id = certified(c).id
+        db.session.commit()
+    auth.login("admin")
+    response = client.post(f"/creation/{target_id}/delete", follow_redirects=True)
+    assert response.request.path == f"/creation/{target_id}"
+    assert "alert-danger" in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(CreationTarget) == 1

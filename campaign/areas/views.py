@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from campaign.accounts.access import county_required
-from campaign.core.actions import import_upload, save, status
-from campaign.core.forms import EmptyForm, UploadForm
+from campaign.core.actions import import_upload, press, save, status
+from campaign.core.forms import UploadForm
 from campaign.core.tabular import template_csv
 
 from . import services
@@ -87,14 +87,9 @@ def delete(code: str):
     if area.parent is None or not current_user.can_see(area.parent):
         flash(_("The top area of your office cannot be deleted."), "danger")
         return redirect(url_for("areas.show", code=area.code))
-    form = EmptyForm()
-    if form.validate_on_submit():
-        parent_code = area.parent.code
-        if save(form, lambda: services.delete_area(area)).ok:
-            flash(_("Area deleted."), "success")
-            return redirect(url_for("areas.show", code=parent_code))
-        for message in form.form_errors:
-            flash(message, "danger")
+    parent_code = area.parent.code
+    if press(lambda: services.delete_area(area), done=_("Area deleted.")):
+        return redirect(url_for("areas.show", code=parent_code))
     return redirect(url_for("areas.show", code=code))
 
 

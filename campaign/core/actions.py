@@ -6,9 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import flash
+
 from campaign.extensions import db
 
 from .errors import DomainError, apply_to_form
+from .forms import EmptyForm
 from .tabular import FileFormatError, ImportReport
 
 
@@ -27,6 +30,20 @@ def save(form, operation: Callable[[], Any]) -> Saved:
         return Saved(False)
     db.session.commit()
     return Saved(True, value)
+
+
+def press(operation: Callable[[], Any], *, done: str) -> bool:
+    """A POST-only button (delete, remove): CSRF checked, the service run and committed, then
+    ``done`` flashed, or every domain error flashed and nothing changed. True when it went through."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return False
+    if save(form, operation).ok:
+        flash(done, "success")
+        return True
+    for message in form.form_errors:
+        flash(message, "danger")
+    return False
 
 
 def import_upload(form, importer: Callable[[bytes], ImportReport]) -> ImportReport | None:

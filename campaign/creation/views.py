@@ -10,9 +10,8 @@ from campaign.accounts.access import county_required, managers_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.audit.models import AuditEntry
-from campaign.core.actions import save, status
+from campaign.core.actions import press, save, status
 from campaign.core.clock import local_today
-from campaign.core.forms import EmptyForm
 from campaign.core.imports import add_import_routes
 from campaign.extensions import db
 
@@ -122,13 +121,8 @@ def edit(target_id: int):
 @managers_required
 def delete(target_id: int):
     target = get_target_or_404(target_id)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if save(form, lambda: services.delete_target(target, user=current_user)).ok:
-            flash(_("Target deleted."), "success")
-            return redirect(url_for("creation.index"))
-        for error in form.form_errors:
-            flash(error, "danger")
+    if press(lambda: services.delete_target(target, user=current_user), done=_("Target deleted.")):
+        return redirect(url_for("creation.index"))
     return redirect(url_for("creation.show", target_id=target.id))
 
 

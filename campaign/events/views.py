@@ -6,8 +6,7 @@ from flask_login import current_user, login_required
 
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area
-from campaign.core.actions import save, status
-from campaign.core.forms import EmptyForm
+from campaign.core.actions import press, save, status
 from campaign.core.period import period_from_args
 from campaign.extensions import db
 
@@ -86,9 +85,7 @@ def edit(event_id: int):
 @login_required
 def delete(event_id: int):
     event = get_event_or_404(event_id)
-    form = EmptyForm()
-    if form.validate_on_submit() and save(form, lambda: services.delete_event(event, user=current_user)).ok:
-        flash(_("Event deleted."), "success")
+    press(lambda: services.delete_event(event, user=current_user), done=_("Event deleted."))
     return redirect(url_for("events.index"))
 
 
@@ -105,9 +102,7 @@ def photo(event_id: int, photo_id: int):
 @login_required
 def delete_photo(event_id: int, photo_id: int):
     image = get_photo_or_404(event_id, photo_id)
-    form = EmptyForm()
-    if form.validate_on_submit() and save(form, lambda: services.remove_photo(image.event, image, current_user)).ok:
-        flash(_("Photo removed."), "success")
+    press(lambda: services.remove_photo(image.event, image, current_user), done=_("Photo removed."))
     return redirect(url_for("events.show", event_id=event_id))
 
 

@@ -9,8 +9,8 @@ from campaign.accounts.access import managers_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.audit.services import record
-from campaign.core.actions import import_upload, save, status
-from campaign.core.forms import EmptyForm, UploadForm
+from campaign.core.actions import import_upload, press, save, status
+from campaign.core.forms import UploadForm
 from campaign.core.tabular import template_csv, template_xlsx
 from campaign.core.text import clean
 from campaign.extensions import db
@@ -97,13 +97,8 @@ def edit(household_id: int):
 def delete(household_id: int):
     household = get_household_or_404(household_id)
     grid_code = household.grid.code
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if save(form, lambda: services.delete_household(household)).ok:
-            flash(_("Household deleted."), "success")
-            return redirect(url_for("households.index", area=grid_code))
-        for message in form.form_errors:
-            flash(message, "danger")
+    if press(lambda: services.delete_household(household), done=_("Household deleted.")):
+        return redirect(url_for("households.index", area=grid_code))
     return redirect(url_for("households.show", household_id=household_id))
 
 

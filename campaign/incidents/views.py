@@ -8,8 +8,7 @@ from flask_login import current_user
 from campaign.accounts.access import managers_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
-from campaign.core.actions import save, status
-from campaign.core.forms import EmptyForm
+from campaign.core.actions import press, save, status
 from campaign.core.imports import add_import_routes
 from campaign.core.period import period_from_args
 from campaign.extensions import db
@@ -83,9 +82,7 @@ def edit(incident_id: int):
 @managers_required
 def delete(incident_id: int):
     incident = get_incident_or_404(incident_id)
-    form = EmptyForm()
-    if form.validate_on_submit() and save(form, lambda: services.delete_incident(incident, user=current_user)).ok:
-        flash(_("Incident deleted."), "success")
+    press(lambda: services.delete_incident(incident, user=current_user), done=_("Incident deleted."))
     return redirect(url_for("incidents.index"))
 
 

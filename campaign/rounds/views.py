@@ -5,9 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from campaign.accounts.access import county_required
-from campaign.core.actions import save, status
+from campaign.core.actions import press, save, status
 from campaign.core.clock import local_today
-from campaign.core.forms import EmptyForm
 from campaign.extensions import db
 
 from . import services
@@ -56,10 +55,5 @@ def edit(round_id: int):
 @county_required
 def delete(round_id: int):
     round_ = get_round_or_404(round_id, owned=True)
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if save(form, lambda: services.delete_round(round_)).ok:
-            flash(_("Round deleted."), "success")
-        for message in form.form_errors:
-            flash(message, "danger")
+    press(lambda: services.delete_round(round_), done=_("Round deleted."))
     return redirect(url_for("rounds.index"))
