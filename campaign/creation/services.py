@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -15,8 +16,11 @@ from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
 from campaign.core.text import clean, clean_phone, is_valid_phone
 from campaign.core.types import utcnow
+from campaign.events.models import PublicityEvent
 from campaign.extensions import db
+from campaign.incidents.models import Incident
 from campaign.incidents.signals import incident_recorded
+from campaign.warnings.models import FraudWarning
 
 from . import certificates
 from .criteria import DEFAULTS, evaluate
@@ -107,9 +111,9 @@ def update_target(target: CreationTarget, *, area: Area, fields: TargetFields, u
 def delete_target(target: CreationTarget, *, user=None) -> None:
     if target.certificates:
         raise DomainError(_l("A target that has held a certificate cannot be deleted; revoke its title instead."))
-    for model in ("incident", "fraud_warning", "publicity_event"):
-        table = db.metadata.tables[model]
-        db.session.execute(sa.update(table).where(table.c.target_id == target.id).values(target_id=None))
+    for model in (Incident, FraudWarning, PublicityEvent):  # the records stay, no longer tied to it
+        db.session.execute(sa.update(model).where(model.target_id == target.id).values(target_id=None),
+                           execution_options={"synchronize_session": False})
     record(action="delete", subject="creation_target", subject_id=target.id, area_code=target.area.code,
            changes=diff(snapshot(target, CreationTarget.AUDITED), {}), user=user)
     db.session.delete(target)
@@ -118,35 +122,33 @@ def delete_target(target: CreationTarget, *, user=None) -> None:
 
 # --- life cycle -------------------------------------------------------------------------------
 
-# action: (states it starts from, state it leads to, county office only, reason required)
+class Transition(NamedTuple):
+    sources: frozenset[TargetStatus]
+    to: TargetStatus
+    county_only: bool
+    reason_required: bool
+    label: object  # a lazy string
+
+
 TRANSITIONS = {
-    "start": ({S.NOT_STARTED, S.REVOKED, S.CERTIFIED}, S.IN_PROGRESS, False, False),
-    "apply": ({S.IN_PROGRESS}, S.APPLIED, False, False),
-    "send_back": ({S.APPLIED}, S.IN_PROGRESS, True, True),
-    "certify": ({S.APPLIED}, S.CERTIFIED, True, False),
-    "revoke": ({S.CERTIFIED}, S.REVOKED, True, True),
-    "clear_review": ({S.CERTIFIED}, S.CERTIFIED, True, True),
+    "start": Transition(frozenset({S.NOT_STARTED, S.REVOKED, S.CERTIFIED}), S.IN_PROGRESS, False, False,
+                        _l("Start creation")),
+    "apply": Transition(frozenset({S.IN_PROGRESS}), S.APPLIED, False, False, _l("Apply for acceptance")),
+    "send_back": Transition(frozenset({S.APPLIED}), S.IN_PROGRESS, True, True, _l("Send back for review")),
+    "certify": Transition(frozenset({S.APPLIED}), S.CERTIFIED, True, False, _l("Accept and certify")),
+    "revoke": Transition(frozenset({S.CERTIFIED}), S.REVOKED, True, True, _l("Revoke the title")),
+    "clear_review": Transition(frozenset({S.CERTIFIED}), S.CERTIFIED, True, True, _l("Keep the title after review")),
 }
-
-ACTION_LABELS = {
-    "start": _l("Start creation"),
-    "apply": _l("Apply for acceptance"),
-    "send_back": _l("Send back for review"),
-    "certify": _l("Accept and certify"),
-    "revoke": _l("Revoke the title"),
-    "clear_review": _l("Keep the title after review"),
-}
-
-
-HISTORY_LABELS = {**ACTION_LABELS, "create": _l("Registered"), "update": _l("Edited"),
-                  "flag_review": _l("Flagged for review (复核)")}
+REASON_REQUIRED = frozenset(action for action, t in TRANSITIONS.items() if t.reason_required)
+HISTORY_LABELS = {**{action: t.label for action, t in TRANSITIONS.items()}, "create": _l("Registered"),
+                  "update": _l("Edited"), "flag_review": _l("Flagged for review (复核)")}
 
 
 def available_actions(target: CreationTarget, user, *, today: date | None = None) -> list[str]:
     today = today or local_today()
     actions = []
-    for action, (sources, _to, county_only, _reason) in TRANSITIONS.items():
-        if target.status not in sources or (county_only and not user.is_county):
+    for action, t in TRANSITIONS.items():
+        if target.status not in t.sources or (t.county_only and not user.is_county):
             continue
         if action == "start" and target.status is S.CERTIFIED and not _expired(target, today):
             continue
@@ -167,13 +169,13 @@ def transition(target: CreationTarget, action: str, *, user, reason: str = "", o
     today = today or local_today()
     if action not in TRANSITIONS:
         raise DomainError(_l("Unknown action."))
-    sources, to, county_only, reason_required = TRANSITIONS[action]
-    if county_only and not user.is_county:
+    to = TRANSITIONS[action].to
+    if TRANSITIONS[action].county_only and not user.is_county:
         raise DomainError(_l("Only the county office can do this."))
     if action not in available_actions(target, user, today=today):
         raise DomainError(_l("A target that is %(status)s cannot do this.", status=target.status.label))
     reason, override_reason = clean(reason)[:500], clean(override_reason)[:500]
-    if reason_required and not reason:
+    if action in REASON_REQUIRED and not reason:
         raise DomainError(_l("Give the reason."), field="reason")
     certificate, extra = None, {}
     if action == "certify":
@@ -206,7 +208,7 @@ def flag_for_review(incident) -> list[CreationTarget]:
     """Flag every certified target the incident falls in (its village's community, its school or unit)."""
     query = sa.select(CreationTarget).where(CreationTarget.status == S.CERTIFIED, sa.or_(
         sa.and_(CreationTarget.kind == TargetKind.COMMUNITY, CreationTarget.area_id == incident.village_id),
-        CreationTarget.id == (incident.target_id or -1)))
+        CreationTarget.id == incident.target_id if incident.target_id else sa.false()))
     flagged = []
     with force_locale("zh_CN"):
         line = str(_l("%(kind)s on %(day)s in %(village)s (incident %(id)s)", kind=incident.kind.label,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,12 +22,11 @@ from .access import certificates_query, get_target_or_404, targets_query
 from .criteria import criteria_for, evaluate
 from .forms import CriteriaForm, IssuerForm, TargetFilterForm, TargetForm, TransitionForm
 from .importer import COLUMNS, import_targets
-from .models import Certificate, CreationTarget, TargetKind, TargetStatus
+from .models import Certificate, CreationCriteria, CreationTarget, TargetKind, TargetStatus
 from .pdf import certificates_pdf
 
 bp = Blueprint("creation", __name__, url_prefix="/creation")
 PDF = "application/pdf"
-FIELDS = ("window_months", "three_no", "min_coverage", "min_install_rate", "min_events", "min_face_rate")
 
 
 def _area_from_args() -> Area:
@@ -90,7 +91,7 @@ def _show(target: CreationTarget, form: TransitionForm, failed: str | None = Non
     return render_template(
         "creation/show.html", target=target, evaluation=evaluate(target), history=history, form=form, failed=failed,
         actions=services.available_actions(target, current_user), labels=services.HISTORY_LABELS,
-        reason_required={a for a, spec in services.TRANSITIONS.items() if spec[3]},
+        reason_required=services.REASON_REQUIRED,
         status_label=lambda value: TargetStatus(value).label)
 
 
@@ -132,14 +133,14 @@ def act(target_id: int, action: str):
     target = get_target_or_404(target_id)
     if action not in services.TRANSITIONS:
         abort(404)
-    if services.TRANSITIONS[action][2] and not current_user.is_county:
+    if services.TRANSITIONS[action].county_only and not current_user.is_county:
         abort(403)
     form = TransitionForm()
     if form.validate_on_submit():
         saved = save(form, lambda: services.transition(target, action, user=current_user, reason=form.reason.data,
                                                        override_reason=form.override_reason.data))
         if saved.ok:
-            flash(_("%(action)s: done.", action=services.ACTION_LABELS[action]), "success")
+            flash(_("%(action)s: done.", action=services.TRANSITIONS[action].label), "success")
             return redirect(url_for("creation.show", target_id=target.id))
     return _show(target, form, failed=action), 400
 
@@ -194,11 +195,11 @@ def criteria():
         which = request.form.get("kind", "")
         if which == "issuer":
             form = issuer
-            operation = lambda: certificates.set_issuer(area, form.issuer.data, user=current_user)  # noqa: E731
+            operation = partial(certificates.set_issuer, area, issuer.issuer.data, user=current_user)
         elif which in set(TargetKind):
             form = forms[TargetKind(which)]
-            operation = lambda: services.set_criteria(  # noqa: E731
-                area, TargetKind(which), user=current_user, **{name: getattr(form, name).data for name in FIELDS})
+            operation = partial(services.set_criteria, area, TargetKind(which), user=current_user,
+                                **{name: getattr(form, name).data for name in CreationCriteria.FIELDS})
         else:
             abort(400)
         if form.validate_on_submit() and save(form, operation).ok:
