@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
 from campaign.core.clock import local_today
-from campaign.maps.views import build
+from campaign.maps.compose import map_for
 from campaign.rounds.services import current_round
 
 from .common import db, make_app, row
@@ -39,7 +39,7 @@ def map_html(url: str, code: str) -> tuple[str, float]:
                                  .order_by(sa.func.length(Area.code)).limit(1))
         today = local_today()
         started = time.perf_counter()
-        html = build(area, user, round_=current_round(code), start=today.replace(month=1, day=1), end=today,
+        html = map_for(area, user, round_=current_round(code), start=today.replace(month=1, day=1), end=today,
                      config=app.config).get_root().render()
         return html, time.perf_counter() - started
 

@@ -42,6 +42,15 @@ def _point(lat: float, lon: float, shift: Shift) -> dict:
     return {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}
 
 
+def positions(coordinates):
+    """Every [lon, lat] of a GeoJSON geometry's coordinates, however deeply nested."""
+    if coordinates and isinstance(coordinates[0], (int, float)):
+        yield coordinates
+    else:
+        for part in coordinates:
+            yield from positions(part)
+
+
 def _shift_coordinates(coordinates, shift: Shift):
     if coordinates and isinstance(coordinates[0], (int, float)):
         lat, lon = shift(coordinates[1], coordinates[0])
