@@ -86,14 +86,14 @@ def import_boundaries(data: bytes, *, scope_codes: list[str] | None = None, user
         if code not in areas:
             report.add(number, _l("Unknown area code %(code)s.", code=code), "code")
             continue
-        if code in seen:
-            report.add(number, _l("The same area as feature %(line)s.", line=seen[code]), "code")
-            continue
-        seen[code] = number
         problem = geometry_problem(feature.get("geometry"))
         if problem:
             report.add(number, problem, "geometry")
             continue
+        if code in seen:
+            report.add(number, _l("The same area as feature %(line)s.", line=seen[code]), "code")
+            continue
+        seen[code] = number
         ready.append((areas[code], feature["geometry"]))
     report.rows = len(ready)
     if report.ok:
