@@ -220,6 +220,9 @@ def test_a_bad_boundary_file_imports_nothing_and_lists_every_bad_feature(app, cl
     for line in range(2, 8):
         assert f"<tr><td>{line}</td>" in page
     assert "<tr><td>1</td>" not in page
+    # each feature says its own problem: the open ring, the position out of range and the point are
+    # not reported as mere duplicates of the first feature of their village
+    assert page.count('text-nowrap">geometry<') == 3 and page.count('text-nowrap">code<') == 3
 
 
 @pytest.mark.parametrize("content", [b"", b"not json", b'{"type": "Feature"}', b'{"type": "FeatureCollection"}',
@@ -237,3 +240,17 @@ def test_boundaries_of_another_county_are_unknown(app, client, auth, mapped):
     auth.login("admin")
     collection = {"type": "FeatureCollection", "features": [_feature("610924100")]}
     assert _upload(client, json.dumps(collection).encode()).status_code == 400 and _boundaries(app) == 0
+
+
+def test_a_bad_period_is_refused_with_a_message_and_a_foreign_round_is_ignored(app, client, auth, mapped):
+    auth.login("official_a")
+    page = client.get("/maps/610923100?start=2026-05-01&end=2026-01-01")
+    assert page.status_code == 400 and b"map-frame" not in page.data
+    assert client.get("/maps/610923100/frame?start=2026-13-01&end=2026-12-31").status_code == 400
+    with app.app_context():
+        other = factories.AreaFactory(code="610924", name="紫阳县")
+        foreign = factories.RoundFactory(area=other, name="紫阳县第一轮").id
+        db.session.commit()
+    frame = client.get(f"/maps/610923100/frame?round={foreign}")
+    assert frame.status_code == 200 and "紫阳县第一轮".encode() not in frame.data
+    assert _in_json("紫阳县第一轮") not in frame.data and _in_json("轮敲门行动") in frame.data  # its own
