@@ -171,6 +171,12 @@ def test_map_draws_its_villages_in_chromium_with_everything_outside_blocked(live
         return n;
         function map_has(layer) { return !!layer._map; } }""")
     assert drawn >= 3  # two villages' coverage and the certified target (zero-incident layer starts hidden)
+    popup = page.frames[1].evaluate("""() => {
+        const village = Object.values(window).filter(v => v instanceof L.GeoJSON && v._map)
+          .flatMap(g => g.getLayers()).find(l => l.feature.properties.k === '610923100001');
+        village.fire('click', {latlng: village.getLatLng()});
+        return document.querySelector('.leaflet-popup-content').innerHTML; }""")
+    assert "城南社区" in popup and "75% (3 / 4)" in popup and 'href="/coverage/610923100001"' in popup
     assert all("tile.openstreetmap.org" in url for url in outside), outside
     assert not any(cdn in url for url in outside for cdn in CDNS)
     context.close()
