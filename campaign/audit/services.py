@@ -31,6 +31,15 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in {**before, **after} if before.get(k) != after.get(k)}
 
 
+def apply_changes(obj, values: dict, audited: tuple[str, ...]) -> dict:
+    """Set ``values`` on ``obj`` and flush; return what changed among its ``audited`` fields."""
+    before = snapshot(obj, audited)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    db.session.flush()
+    return diff(before, snapshot(obj, audited))
+
+
 def record(*, action: str, subject: str, subject_id: int, area_code: str | None, changes: dict,
            reason: str = "", user=None) -> AuditEntry:
     user = user if user is not None else (current_user if current_user and current_user.is_authenticated else None)

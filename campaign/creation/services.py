@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area, AreaLevel
-from campaign.audit.services import diff, record, snapshot
+from campaign.audit.services import apply_changes, diff, record, snapshot
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
 from campaign.core.text import clean, clean_phone, is_valid_phone
@@ -96,12 +96,7 @@ def update_target(target: CreationTarget, *, area: Area, fields: TargetFields, u
     if fields.kind is not target.kind and target.certificates:
         raise DomainError(_l("A target with a certificate keeps its kind."), field="kind")
     _check_unique(fields, area, exclude_id=target.id)
-    before = snapshot(target, CreationTarget.AUDITED)
-    target.area = area
-    for name, value in vars(fields).items():
-        setattr(target, name, value)
-    db.session.flush()
-    changes = diff(before, snapshot(target, CreationTarget.AUDITED))
+    changes = apply_changes(target, {"area": area, **vars(fields)}, CreationTarget.AUDITED)
     if changes:
         record(action="update", subject="creation_target", subject_id=target.id, area_code=area.code,
                changes=changes, user=user)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area
 from campaign.areas.scope import within
-from campaign.audit.services import diff, record, snapshot
+from campaign.audit.services import apply_changes, diff, record, snapshot
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
 from campaign.core.text import clean
@@ -69,14 +69,10 @@ def create_event(*, area: Area, fields: EventFields, photos: list[bytes] = (), u
 
 def update_event(event: PublicityEvent, *, area: Area, fields: EventFields, photos: list[bytes] = (),
                  user=None) -> PublicityEvent:
-    before = snapshot(event, PublicityEvent.AUDITED)
     count = len(event.photos)
-    event.area = area
-    for name, value in vars(fields).items():
-        setattr(event, name, value)
+    changes = apply_changes(event, {"area": area, **vars(fields)}, PublicityEvent.AUDITED)
     _add_photos(event, list(photos))
     db.session.flush()
-    changes = diff(before, snapshot(event, PublicityEvent.AUDITED))
     if len(event.photos) != count:
         changes["photos"] = [count, len(event.photos)]
     if changes:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area, AreaLevel
-from campaign.audit.services import diff, record, snapshot
+from campaign.audit.services import apply_changes, diff, record, snapshot
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
 from campaign.core.text import clean
@@ -100,12 +100,7 @@ def create_incident(*, village: Area, fields: IncidentFields, user=None) -> Inci
 
 def update_incident(incident: Incident, *, village: Area, fields: IncidentFields, user=None) -> Incident:
     _check_village(village)
-    before = snapshot(incident, Incident.AUDITED)
-    incident.village = village
-    for name, value in vars(fields).items():
-        setattr(incident, name, value)
-    db.session.flush()
-    changes = diff(before, snapshot(incident, Incident.AUDITED))
+    changes = apply_changes(incident, {"village": village, **vars(fields)}, Incident.AUDITED)
     if changes:
         record(action="update", subject="incident", subject_id=incident.id, area_code=village.code,
                changes=changes, user=user)
