@@ -4,7 +4,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from campaign.audit.models import AuditEntry
 from campaign.core.tabular import FileFormatError
@@ -14,6 +14,7 @@ from campaign.creation.models import CreationTarget, TargetKind, TargetStatus
 from campaign.extensions import db
 
 from . import factories
+from .sheets import xlsx
 
 HEADER = "类型,名称,所在区划代码,联系人,联系电话,人数\n"
 
@@ -24,15 +25,6 @@ def targets():
 
 def total():
     return db.session.scalar(sa.select(sa.func.count()).select_from(CreationTarget))
-
-
-def xlsx(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def register(area, kind=TargetKind.COMMUNITY, name="", headcount=0):

@@ -3,7 +3,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from campaign.core.tabular import FileFormatError
 from campaign.extensions import db
@@ -11,21 +11,13 @@ from campaign.households.importer import import_households
 from campaign.households.models import Household
 
 from . import factories
+from .sheets import xlsx
 
 HEADER = "网格编码,门牌/地址,户主姓名,联系电话,家庭人口,独居老人,重点关注,纬度,经度\n"
 
 
 def household_total():
     return db.session.scalar(sa.select(sa.func.count()).select_from(Household))
-
-
-def xlsx(rows):
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def test_good_csv_imports_every_row(ctx):
