@@ -521,6 +521,9 @@ def test_the_county_certifies_over_http_only_with_an_override_when_a_criterion_i
     page = client.get(f"/creation/{target_id}").get_data(as_text=True)
     assert "县里统一验收" in page and "610923-" in page
     assert client.post(f"/creation/{target_id}/act/revoke", data={"reason": ""}).status_code == 400
+    with app.app_context():
+        assert db.session.get(CreationTarget, target_id).status is S.CERTIFIED
+        assert db.session.scalar(sa.select(Certificate.revoked_on)) is None
     assert client.post(f"/creation/{target_id}/act/revoke", data={"reason": "发案"}).status_code == 302
 
 
