@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .households.views import bp as households_bp
     from .incidents.views import bp as incidents_bp
+    from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
     from .maps.views import bp as maps_bp
     from .rounds.views import bp as rounds_bp
@@ -110,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp,
                       incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp,
-                      maps_bp):
+                      maps_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 

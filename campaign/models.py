@@ -6,6 +6,7 @@ from .creation.models import Certificate, CreationCriteria, CreationSettings, Cr
 from .events.models import EventPhoto, PublicityEvent  # noqa: F401
 from .households.models import Household  # noqa: F401
 from .incidents.models import Incident  # noqa: F401
+from .jobs.models import Job  # noqa: F401
 from .maps.models import AreaBoundary  # noqa: F401
 from .rounds.models import Round  # noqa: F401
 from .visits.models import GridTally, RoundHousehold, Visit, WorkerTally  # noqa: F401
