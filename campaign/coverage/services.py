@@ -10,7 +10,9 @@ from campaign.accounts.models import User, user_grid
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.extensions import db
-from campaign.visits.models import TALLY_COLUMNS, GridTally, WorkerTally
+from campaign.households.models import Household
+from campaign.visits.models import TALLY_COLUMNS, GeoCheck, GridTally, RoundHousehold, Visit, WorkerTally
+from campaign.visits.walklist import natural_key
 
 
 @dataclass
@@ -126,3 +128,26 @@ def worker_figures(round_id: int, area: Area) -> list[tuple[User, Figures]]:
         figures.flagged = mine.flagged if mine else 0
         figures.extra = {"reached_by_worker": mine.reached if mine else 0}
     return [(users[user_id], figures) for user_id, figures in result.items()]
+
+
+def grid_households(round_id: int, grid: Area) -> list[sa.Row]:
+    """Each household of a grid with its status and number of visits in the round, in door order."""
+    rows = db.session.execute(
+        sa.select(Household, RoundHousehold.status, RoundHousehold.visits)
+        .outerjoin(RoundHousehold, sa.and_(RoundHousehold.household_id == Household.id,
+                                           RoundHousehold.round_id == round_id))
+        .where(Household.grid_id == grid.id)).all()
+    rows.sort(key=lambda r: natural_key(r[0].door_label))
+    return rows
+
+
+def visits_query(round_id: int, area: Area, *, flagged: bool = False) -> sa.Select:
+    """Every visit of the round in the area, newest first; ``flagged`` keeps those with an honesty signal.
+    The grid of each visit is joined as ``Area``."""
+    query = (sa.select(Visit).join(Household, Household.id == Visit.household_id)
+             .join(Area, Area.id == Household.grid_id)
+             .where(Visit.round_id == round_id, within(Area.code, area.code))
+             .order_by(Visit.visited_at.desc(), Visit.id.desc()))
+    if flagged:
+        query = query.where(sa.or_(Visit.too_fast, Visit.geo.in_([GeoCheck.RED, GeoCheck.GREY])))
+    return query

@@ -2,23 +2,19 @@ from __future__ import annotations
 
 from functools import wraps
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from campaign.areas.access import get_area_or_404
 from campaign.areas.models import Area, AreaLevel
-from campaign.areas.scope import within
+from campaign.core.exports import xlsx_response
 from campaign.extensions import db
-from campaign.households.models import Household
 from campaign.rounds.access import rounds_query
 from campaign.rounds.models import Round
 from campaign.rounds.services import current_round
-from campaign.visits.models import GeoCheck, RoundHousehold, Visit
-from campaign.visits.walklist import natural_key
 
-from . import services
+from . import exports, services
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -61,15 +57,24 @@ def show(area: Area, round_: Round, rounds: list[Round]):
     figures = services.area_figures(round_.id, area)
     context = {"area": area, "round": round_, "rounds": rounds, "figures": figures}
     if area.level is AreaLevel.GRID:
-        rows = db.session.execute(
-            sa.select(Household, RoundHousehold.status, RoundHousehold.visits)
-            .outerjoin(RoundHousehold, sa.and_(RoundHousehold.household_id == Household.id,
-                                               RoundHousehold.round_id == round_.id))
-            .where(Household.grid_id == area.id)).all()
-        rows.sort(key=lambda r: natural_key(r[0].door_label))
-        return render_template("coverage/grid.html", households=rows, **context)
+        return render_template("coverage/grid.html", households=services.grid_households(round_.id, area), **context)
     children = services.ranked(services.child_figures(round_.id, area))
     return render_template("coverage/show.html", children=children, **context)
+
+
+def _file_name(what: str, area: Area, round_: Round) -> str:
+    return f"{what}-{area.name}-{round_.name}.xlsx"
+
+
+@bp.get("/<code>/export.xlsx")
+@area_and_round
+def export(area: Area, round_: Round, rounds: list[Round]):
+    """The table of the coverage page: its sub-areas, or a grid's households."""
+    if area.level is AreaLevel.GRID:
+        sheet = exports.households_sheet("住户", round_, area)
+    else:
+        sheet = exports.areas_sheet("覆盖率", services.ranked(services.child_figures(round_.id, area)))
+    return xlsx_response(_file_name("覆盖率", area, round_), [sheet])
 
 
 @bp.get("/<code>/villages")
@@ -80,6 +85,13 @@ def villages(area: Area, round_: Round, rounds: list[Round]):
                            kind="villages", title=_("Ranking of villages"))
 
 
+@bp.get("/<code>/villages/export.xlsx")
+@area_and_round
+def villages_export(area: Area, round_: Round, rounds: list[Round]):
+    rows = services.ranked(services.level_figures(round_.id, area, AreaLevel.VILLAGE))
+    return xlsx_response(_file_name("村(社区)排名", area, round_), [exports.areas_sheet("村(社区)排名", rows)])
+
+
 @bp.get("/<code>/workers")
 @area_and_round
 def workers(area: Area, round_: Round, rounds: list[Round]):
@@ -88,17 +100,31 @@ def workers(area: Area, round_: Round, rounds: list[Round]):
                            kind="workers", title=_("Ranking of workers"))
 
 
+@bp.get("/<code>/workers/export.xlsx")
+@area_and_round
+def workers_export(area: Area, round_: Round, rounds: list[Round]):
+    rows = services.ranked(services.worker_figures(round_.id, area))
+    return xlsx_response(_file_name("网格员排名", area, round_), [exports.workers_sheet("网格员排名", rows)])
+
+
+def _flagged() -> bool:
+    return request.args.get("flagged") == "1"
+
+
 @bp.get("/<code>/visits")
 @area_and_round
 def visits(area: Area, round_: Round, rounds: list[Round]):
     """Every visit in the area, newest first; ``flagged=1`` keeps those with an honesty signal."""
-    query = (sa.select(Visit).join(Household, Household.id == Visit.household_id)
-             .join(Area, Area.id == Household.grid_id)
-             .where(Visit.round_id == round_.id, within(Area.code, area.code))
-             .order_by(Visit.visited_at.desc(), Visit.id.desc()))
-    flagged = request.args.get("flagged") == "1"
-    if flagged:
-        query = query.where(sa.or_(Visit.too_fast, Visit.geo.in_([GeoCheck.RED, GeoCheck.GREY])))
-    page = db.paginate(query, per_page=50)
+    flagged = _flagged()
+    page = db.paginate(services.visits_query(round_.id, area, flagged=flagged), per_page=50)
     return render_template("coverage/visits.html", area=area, round=round_, rounds=rounds, page=page,
                            flagged=flagged)
+
+
+@bp.get("/<code>/visits/export.xlsx")
+@area_and_round
+def visits_export(area: Area, round_: Round, rounds: list[Round]):
+    """The same visits as the page, every one of them, streamed from the database."""
+    what = "存疑走访" if _flagged() else "走访记录"
+    return xlsx_response(_file_name(what, area, round_),
+                         [exports.visits_sheet(what, round_, area, flagged=_flagged())])
