@@ -14,10 +14,11 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.audit.models import AuditEntry
 from campaign.core.actions import press, save, status
 from campaign.core.clock import local_today
+from campaign.core.exports import xlsx_response
 from campaign.core.imports import add_import_routes
 from campaign.extensions import db
 
-from . import certificates, services
+from . import certificates, exports, services
 from .access import certificates_query, get_target_or_404, targets_query
 from .criteria import criteria_for, evaluate
 from .forms import CriteriaForm, IssuerForm, TargetFilterForm, TargetForm, TransitionForm
@@ -43,16 +44,28 @@ def index():
         query.with_only_columns(CreationTarget.status, sa.func.count()).group_by(CreationTarget.status)).all())
     review = db.session.scalar(query.with_only_columns(sa.func.count()).where(
         CreationTarget.review_flagged_at.is_not(None)))
+    page = db.paginate(_filtered(query, filters), per_page=50)
+    return render_template("creation/index.html", page=page, area=area, filters=filters, counts=counts,
+                           review=review, statuses=list(TargetStatus))
+
+
+def _filtered(query: sa.Select, filters: TargetFilterForm) -> sa.Select:
+    """The list's filters (kind, status, waiting for review) and its order: those to review first."""
     if filters.kind.data in set(TargetKind):  # an unknown value in the address filters nothing
         query = query.where(CreationTarget.kind == filters.kind.data)
     if filters.status.data in set(TargetStatus):
         query = query.where(CreationTarget.status == filters.status.data)
     if request.args.get("review"):
         query = query.where(CreationTarget.review_flagged_at.is_not(None))
-    page = db.paginate(query.order_by(CreationTarget.review_flagged_at.is_(None), Area.code, CreationTarget.name),
-                       per_page=50)
-    return render_template("creation/index.html", page=page, area=area, filters=filters, counts=counts,
-                           review=review, statuses=list(TargetStatus))
+    return query.order_by(CreationTarget.review_flagged_at.is_(None), Area.code, CreationTarget.name)
+
+
+@bp.get("/export.xlsx")
+@managers_required
+def export():
+    area = _area_from_args()
+    query = _filtered(targets_query(area=area), TargetFilterForm(request.args))
+    return xlsx_response(f"{exports.TITLE}-{area.name}.xlsx", [exports.targets_sheet(query)])
 
 
 def _fields(form: TargetForm, area: Area) -> services.TargetFields:

@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area
 from campaign.core.actions import press, save, status
+from campaign.core.exports import xlsx_response
 from campaign.core.period import period_from_args
 from campaign.extensions import db
 
-from . import services
+from . import exports, services
 from .access import events_query, get_event_or_404, get_photo_or_404
 from .forms import EventForm
 from .models import EventKind
@@ -18,13 +19,25 @@ from .models import EventKind
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 
+def _area_from_args() -> Area | None:
+    code = request.args.get("area", "")
+    return get_area_or_404(code) if code else None
+
+
 @bp.get("/")
 @login_required
 def index():
-    code = request.args.get("area", "")
-    area = get_area_or_404(code) if code else None
+    area = _area_from_args()
     page = db.paginate(events_query(area=area), per_page=50)
     return render_template("events/index.html", page=page, area=area)
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    area = _area_from_args()
+    name = f"{exports.TITLE}-{area.name}.xlsx" if area else f"{exports.TITLE}.xlsx"
+    return xlsx_response(name, [exports.events_sheet(events_query(area=area))])
 
 
 def _area_in_scope(code: str) -> Area:

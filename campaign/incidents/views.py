@@ -9,11 +9,12 @@ from campaign.accounts.access import managers_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.core.actions import press, save, status
+from campaign.core.exports import xlsx_response
 from campaign.core.imports import add_import_routes
 from campaign.core.period import period_from_args
 from campaign.extensions import db
 
-from . import services
+from . import exports, services
 from .access import get_incident_or_404, incidents_query
 from .forms import IncidentForm
 from .importer import COLUMNS, import_incidents
@@ -34,6 +35,13 @@ def index():
     area = _area_from_args()
     page = db.paginate(incidents_query(area=area), per_page=50)
     return render_template("incidents/index.html", page=page, area=area)
+
+
+@bp.get("/export.xlsx")
+@managers_required
+def export():
+    area = _area_from_args()
+    return xlsx_response(f"{exports.TITLE}-{area.name}.xlsx", [exports.incidents_sheet(incidents_query(area=area))])
 
 
 def _village_in_scope(code: str) -> Area:

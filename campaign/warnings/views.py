@@ -16,12 +16,13 @@ from campaign.areas.scope import within, within_any
 from campaign.core.actions import save, status
 from campaign.core.clock import from_local, zone
 from campaign.core.errors import DomainError
+from campaign.core.exports import xlsx_response
 from campaign.core.imports import add_import_routes
 from campaign.core.period import period_from_args
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
-from . import services
+from . import exports, services
 from .access import get_warning_or_404, warnings_query
 from .figures import warning_figures
 from .forms import AssignForm, AttemptForm, CloseForm, PolicyForm, WarningForm
@@ -32,17 +33,30 @@ bp = Blueprint("warnings", __name__, url_prefix="/warnings")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.get("/")
-@login_required
-def index():
+def _listed() -> tuple[str, sa.Select]:
+    """Which warnings the list shows (``show``: open, closed or all) and the query for them."""
     show = request.args.get("show", "open")
     query = warnings_query()
     if show == "open":
         query = query.where(FraudWarning.closed_at.is_(None))
     elif show == "closed":
         query = query.where(FraudWarning.closed_at.is_not(None))
+    return show, query
+
+
+@bp.get("/")
+@login_required
+def index():
+    show, query = _listed()
     page = db.paginate(query, per_page=50)
     return render_template("warnings/index.html", page=page, show=show, now=utcnow())
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    _show, query = _listed()
+    return xlsx_response(f"{exports.TITLE}.xlsx", [exports.warnings_sheet(query)])
 
 
 def _area_in_scope(code: str) -> Area:
