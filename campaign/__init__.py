@@ -105,13 +105,14 @@ def register_blueprints(app: Flask) -> None:
     from .jobs.views import bp as jobs_bp
     from .main.views import bp as main_bp
     from .maps.views import bp as maps_bp
+    from .reports.views import bp as reports_bp
     from .rounds.views import bp as rounds_bp
     from .visits.views import bp as visits_bp
     from .warnings.views import bp as warnings_bp
 
     for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp,
                       incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp,
-                      maps_bp, jobs_bp):
+                      maps_bp, jobs_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 
@@ -131,10 +132,11 @@ def register_commands(app: Flask) -> None:
     from .areas.cli import import_areas_command, recount_command
     from .demo.cli import demo_command
     from .households.cli import import_households_command
+    from .reports.cli import report_command
     from .visits.cli import rebuild_tallies_command
 
     for command in (create_user_command, import_areas_command, recount_command, demo_command,
-                    import_households_command, rebuild_tallies_command):
+                    import_households_command, rebuild_tallies_command, report_command):
         app.cli.add_command(command)
 
 

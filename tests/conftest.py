@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from campaign import create_app
 from campaign.extensions import db
+from campaign.jobs import runner as jobs
 
 from . import factories
 
@@ -64,6 +65,7 @@ def app(_schema, database_url):
     production. Check the database inside ``with app.app_context():``."""
     app = create_app(_test_config(database_url))
     yield app
+    jobs.wait_all()  # background jobs finish before their tables are cleared
     with app.app_context():
         clear_tables()
         db.engine.dispose()

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from campaign.core.types import UTCDateTime, enum_column, utcnow
 from campaign.extensions import db
@@ -14,6 +15,13 @@ class JobState(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {JobState.RUNNING: _l("Working"), JobState.DONE: _l("Ready"), JobState.FAILED: _l("Failed")}
 
 
 class Job(db.Model):

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -53,6 +54,7 @@ class Progress:
     done: int = 0
     total: int = 0
     saved_at: float = field(default=0.0)
+    on_change: Callable[[Progress], None] | None = None  # the command line prints each stage
 
 
 _live: dict[str, Progress] = {}
@@ -91,11 +93,24 @@ def _save(progress: Progress, force: bool = False) -> None:
     if not force and now - progress.saved_at < 1.0:
         return
     progress.saved_at = now
+    if progress.on_change is not None:
+        progress.on_change(progress)
+        return
     if db.engine.dialect.name == "sqlite":
         return
     with db.engine.begin() as connection:
         connection.execute(sa.update(Job).where(Job.id == progress.job_id)
                            .values(step=progress.step[:200], done=progress.done, total=progress.total))
+
+
+@contextmanager
+def watching(on_change: Callable[[Progress], None]) -> Iterator[None]:
+    """Run work in the foreground and hear of each stage (the command line prints them)."""
+    token = _current.set(Progress("", on_change=on_change))
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def start(kind: str, title, user, work: Callable[[], Result]) -> Job:
@@ -158,3 +173,17 @@ def wait(job_id: str, timeout: float | None = None) -> None:
     thread = _threads.get(job_id)
     if thread is not None:
         thread.join(timeout)
+
+
+def stage(index: int, stages: int, label) -> None:
+    """Work counted in stages: stage ``index`` of ``stages`` (from 0) begins, the ones before are done."""
+    progress = _current.get()
+    if progress is not None:
+        progress.step, progress.done, progress.total = str(label), index, stages
+        _save(progress, force=True)
+
+
+def wait_all(timeout: float = 120) -> None:
+    """Block until every job of this process has ended (tests call this before clearing tables)."""
+    for job_id in list(_threads):
+        wait(job_id, timeout)
