@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
-from campaign.core.clock import day_bounds, local_date, local_today
+from campaign.core.clock import day_bounds, local_today
+from campaign.core.types import UTCDateTime
 from campaign.coverage.services import Figures, area_figures, level_figures
 from campaign.creation.models import Certificate, CreationTarget, TargetKind, TargetStatus
 from campaign.events.models import PublicityEvent
@@ -278,20 +279,23 @@ def _monthly_cases(area: Area, end: date) -> list[tuple[date, int, int]]:
 
 def _weekly_coverage(area: Area, round_: Round, in_scope: int, end: date) -> list[tuple[date, int, float | None]]:
     """Households reached by the end of each week of the round (up to the period's end), counting
-    each household once, at its first visit that reached it."""
+    each household once, at its first visit that reached it. The weeks are counted in SQL (a CASE
+    over the weeks' UTC bounds), so a city's millions of visits never leave the database."""
+    last_day = min(end, round_.ends_on)
+    weeks = (last_day - round_.starts_on).days // 7 + 1
+    starts = [round_.starts_on + timedelta(days=7 * n) for n in range(weeks)]
+    if not starts:
+        return []
     first_reached = (sa.select(sa.func.min(Visit.visited_at).label("at"))
                      .join(Household, Household.id == Visit.household_id).join(Area, Area.id == Household.grid_id)
                      .where(Visit.round_id == round_.id, Visit.outcome == Outcome.REACHED, within(Area.code, area.code))
                      .group_by(Visit.household_id).subquery())
-    last_day = min(end, round_.ends_on)
-    weeks = Counter()
-    for (moment,) in db.session.execute(sa.select(first_reached.c.at)):
-        day = local_date(moment)
-        if round_.starts_on <= day <= last_day:
-            weeks[(day - round_.starts_on).days // 7] += 1
-    series, reached, week = [], 0, 0
-    while round_.starts_on + timedelta(days=7 * week) <= last_day:
-        reached += weeks[week]
-        series.append((round_.starts_on + timedelta(days=7 * week), reached, reached / in_scope if in_scope else None))
-        week += 1
+    ends = [day_bounds(start, min(start + timedelta(days=6), last_day))[1] for start in starts]
+    week = sa.case(*[(first_reached.c.at < sa.bindparam(f"week_{n}", bound, type_=UTCDateTime), n)
+                     for n, bound in enumerate(ends)], else_=None).label("week")
+    counts = dict(db.session.execute(sa.select(week, sa.func.count()).group_by(week)).all())
+    series, reached = [], 0
+    for n, start in enumerate(starts):
+        reached += counts.get(n, 0)
+        series.append((start, reached, reached / in_scope if in_scope else None))
     return series
