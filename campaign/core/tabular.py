@@ -97,16 +97,47 @@ def _decode(data: bytes) -> str:
     raise FileFormatError(_l("The file is neither an Excel workbook nor a UTF-8 or GBK text file."))
 
 
+# Files people pick by mistake, known by their first bytes.
+_OTHER_FILES = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF"}
+_OLD_OFFICE = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls), old Word and other OLE2 documents
+
+
+def _refuse_other_files(data: bytes) -> None:
+    if data.startswith(_OLD_OFFICE):
+        raise FileFormatError(_l("This is an old Excel (.xls) file or another old Office document. "
+                                 "Open it in Excel, save it as an Excel workbook (.xlsx) and upload that."))
+    kind = next((name for magic, name in _OTHER_FILES.items() if data.startswith(magic)), None)
+    if kind:
+        raise FileFormatError(_l("This is a %(kind)s file, not an Excel workbook or a CSV file.", kind=kind))
+
+
+def _workbook_rows(data: bytes) -> list[list[str]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        is_workbook = "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable(exc) from exc
+    if not is_workbook:
+        raise FileFormatError(_l("This is a zip archive or another Office document, not an Excel workbook."))
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as exc:  # a damaged workbook raises anything from zipfile, the XML parser or openpyxl
+        raise _unreadable(exc) from exc
+
+
+def _unreadable(exc: Exception) -> FileFormatError:
+    return FileFormatError(_l("The Excel file cannot be read: %(error)s", error=exc))
+
+
 def _raw_rows(data: bytes) -> list[list[str]]:
     if data[:4] == b"PK\x03\x04":
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise FileFormatError(_l("The Excel file cannot be read: %(error)s", error=exc)) from exc
-        sheet = workbook.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
+        return _workbook_rows(data)
+    _refuse_other_files(data)
     if b"\x00" in data[:4096]:
         raise FileFormatError(_l("The file is neither an Excel workbook nor a UTF-8 or GBK text file."))
     text = _decode(data)
@@ -114,7 +145,10 @@ def _raw_rows(data: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[clean(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [[clean(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:  # e.g. a field longer than the csv module allows
+        raise FileFormatError(_l("The CSV file cannot be read: %(error)s", error=exc)) from exc
 
 
 def read_table(data: bytes, columns: list[Column]) -> list[Row]:
@@ -143,6 +177,8 @@ def read_table(data: bytes, columns: list[Column]) -> list[Row]:
             continue
         values = {key: (raw_row[i] if i < len(raw_row) else "") for key, i in positions.items()}
         rows.append(Row(line=offset, values=values))
+    if not rows:
+        raise FileFormatError(_l("The file has a header row but no data rows: there is nothing to import."))
     return rows
 
 
