@@ -20,6 +20,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # An uploaded import larger than this runs as a background job whose page shows its progress.
+    IMPORT_BACKGROUND_BYTES = 256 * 1024
     # Failed log-ins allowed per user name (and per address) in the window before throttling.
     LOGIN_MAX_FAILURES = 5
     LOGIN_MAX_FAILURES_PER_IP = 30

@@ -7,8 +7,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.extensions import db
+from campaign.jobs import runner
 
 from .models import Area, AreaLevel, parent_code
 
@@ -18,6 +20,7 @@ COLUMNS = [
     Column("parent", "上级代码",
            aliases=("streetCode", "areaCode", "cityCode"), example="610923100"),
 ]
+HEADER = {column.key: column.header for column in COLUMNS}
 
 # Committee names shortened to what people say: 老城村委会 → 老城村, 城南社区居委会 → 城南社区.
 _NAME_SUFFIXES = [
@@ -40,22 +43,23 @@ def import_divisions(data: bytes, *, under: str | None = None) -> ImportReport:
     report = ImportReport()
     pending: dict[str, tuple[str, AreaLevel]] = {}
     accepted: list[tuple[int, str, AreaLevel]] = []
-    for row in rows:
+    for row in runner.track(rows, CHECKING):
         code, name, parent = row.values["code"], row.values["name"], row.values.get("parent", "")
-        if under and not code.startswith(under):
-            continue
         level = AreaLevel.from_code(code) if code.isdigit() else None
         if not code:
-            report.add(row.line, _l("The code is empty."), "code")
+            report.add(row.line, _l("The code is empty."), HEADER["code"])
         elif level is None or level is AreaLevel.GRID:
-            report.add(row.line, _l("%(code)s is not a 4, 6, 9 or 12 digit division code.", code=code), "code")
+            report.add(row.line, _l("%(code)s is not a 4, 6, 9 or 12 digit division code.", code=code),
+                       HEADER["code"])
+        elif under and not code.startswith(under):
+            continue  # a well-formed code outside the office's area: the national list holds many
         elif not name:
-            report.add(row.line, _l("The name is empty."), "name")
+            report.add(row.line, _l("The name is empty."), HEADER["name"])
         elif parent and level is not AreaLevel.CITY and parent != parent_code(code):
             report.add(row.line, _l("The parent code %(parent)s does not match the code %(code)s.",
-                                    parent=parent, code=code), "parent")
+                                    parent=parent, code=code), HEADER["parent"])
         elif code in pending:
-            report.add(row.line, _l("The code %(code)s appears twice.", code=code), "code")
+            report.add(row.line, _l("The code %(code)s appears twice.", code=code), HEADER["code"])
         else:
             pending[code] = (short_name(name), level)
             accepted.append((row.line, code, level))
@@ -69,12 +73,12 @@ def import_divisions(data: bytes, *, under: str | None = None) -> ImportReport:
             continue  # a county may stand at the top when its city is not loaded
         wanted = parent_code(code)
         if wanted not in pending and wanted not in existing:
-            report.add(line, _l("The parent area %(parent)s is unknown.", parent=wanted), "parent")
+            report.add(line, _l("The parent area %(parent)s is unknown.", parent=wanted), HEADER["parent"])
     report.errors.sort(key=lambda e: e.line)
     report.rows = len(pending)
     if not report.ok:
         return report
-    for code in sorted(pending, key=lambda c: (len(c), c)):
+    for code in runner.track(sorted(pending, key=lambda c: (len(c), c)), WRITING):
         name, level = pending[code]
         area = existing.get(code)
         if area is None:

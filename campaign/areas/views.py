@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from campaign.accounts.access import county_required
-from campaign.core.actions import import_upload, press, save, status
-from campaign.core.forms import UploadForm
-from campaign.core.tabular import template_csv
+from campaign.core.actions import press, save, status
+from campaign.core.imports import import_page, template_download
+from campaign.core.tabular import ImportReport
 
 from . import services
 from .access import get_area_or_404
@@ -93,26 +93,24 @@ def delete(code: str):
     return redirect(url_for("areas.show", code=code))
 
 
+def _import_divisions(data: bytes, *, user) -> ImportReport:
+    return import_divisions(data, under=user.area.code)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @county_required
 def import_file():
     """Load official division rows below the office's own area."""
-    form = UploadForm()
-    report = None
-    if form.validate_on_submit():
-        root = current_user.area
-        report = import_upload(form, lambda data: import_divisions(data, under=root.code))
-        if report and report.ok:
-            flash(_("%(n)s areas imported or updated.", n=report.rows), "success")
-            return redirect(url_for("areas.show", code=root.code))
-    intro = _("The official division list (统计用区划代码) as CSV: columns code, name and parent code. Only codes "
-              "inside your area are read; existing codes are renamed, never duplicated.")
-    return render_template("import_page.html", form=form, report=report, title=_("Import areas"), intro=intro,
-                           templates=[("CSV", url_for("areas.import_template"))]), status(form, report)
+    intro = _("The official division list (统计用区划代码) as an Excel workbook or CSV: columns code, name and "
+              "parent code. Only codes inside your area are read; existing codes are renamed, never duplicated.")
+    templates = [("Excel (.xlsx)", url_for("areas.import_template", fmt="xlsx")),
+                 ("CSV", url_for("areas.import_template", fmt="csv"))]
+    return import_page(importer=_import_divisions, title=_("Import areas"), intro=intro, templates=templates,
+                       done=lambda n: _("%(n)s areas imported or updated.", n=n),
+                       after=url_for("areas.show", code=current_user.area.code))
 
 
-@bp.get("/import/template.csv")
+@bp.get("/import/template.<fmt>")
 @county_required
-def import_template():
-    return template_csv(COLUMNS), {"Content-Type": "text/csv; charset=utf-8",
-                                   "Content-Disposition": "attachment; filename=areas-template.csv"}
+def import_template(fmt: str):
+    return template_download(COLUMNS, sheet="区划代码", name="areas", fmt=fmt)

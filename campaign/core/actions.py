@@ -46,18 +46,28 @@ def press(operation: Callable[[], Any], *, done: str) -> bool:
     return False
 
 
-def import_upload(form, importer: Callable[[bytes], ImportReport]) -> ImportReport | None:
-    """Import the uploaded file: commit when every row is good, otherwise write nothing."""
+def commit_import(importer: Callable[[bytes], ImportReport], data: bytes) -> ImportReport:
+    """Run an all-or-nothing import: commit when every row is good; otherwise, or when anything
+    fails half-way through writing, roll back so that nothing is written."""
     try:
-        report = importer(form.file.data.read())
-    except FileFormatError as error:
-        apply_to_form(form, error)
-        return None
+        report = importer(data)
+    except BaseException:
+        db.session.rollback()
+        raise
     if report.ok:
         db.session.commit()
     else:
         db.session.rollback()
     return report
+
+
+def import_upload(form, data: bytes, importer: Callable[[bytes], ImportReport]) -> ImportReport | None:
+    """Import an uploaded file; a file that cannot be read at all is shown next to the file field."""
+    try:
+        return commit_import(importer, data)
+    except FileFormatError as error:
+        apply_to_form(form, error)
+        return None
 
 
 def status(form, report: ImportReport | None = None) -> int:

@@ -7,9 +7,11 @@ from flask_babel import lazy_gettext as _l
 from campaign.areas.models import Area
 from campaign.areas.scope import within_any
 from campaign.core.errors import DomainError
+from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.core.text import clean
 from campaign.extensions import db
+from campaign.jobs import runner
 
 from .models import KIND_CHINESE, CreationTarget, TargetKind
 from .services import check_fields, create_target
@@ -48,7 +50,7 @@ def import_targets(data: bytes, *, scope_codes: list[str] | None = None, user=No
                                       .where(CreationTarget.area_id.in_([a.id for a in areas.values()]))).all())
     seen, ready = {}, []
     header = {c.key: c.header for c in COLUMNS}
-    for row in rows:
+    for row in runner.track(rows, CHECKING):
         values = row.values
         area = areas.get(values["area_code"])
         if area is None:
@@ -73,6 +75,6 @@ def import_targets(data: bytes, *, scope_codes: list[str] | None = None, user=No
         ready.append((area, fields))
     report.rows = len(ready)
     if report.ok:
-        for area, fields in ready:
+        for area, fields in runner.track(ready, WRITING):
             create_target(area=area, fields=fields, user=user)
     return report

@@ -10,9 +10,11 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
 from campaign.areas.services import adjust_household_count
 from campaign.core.errors import DomainError
+from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.core.text import clean
 from campaign.extensions import db
+from campaign.jobs import runner
 
 from .models import Household
 from .services import check_fields
@@ -59,7 +61,7 @@ def import_households(data: bytes, *, scope_codes: list[str] | None = None) -> I
                 Household.grid_id.in_([g.id for g in grids.values()]))).all())
     seen: dict[tuple[int, str], int] = {}
     ready: list[dict] = []
-    for row in rows:
+    for row in runner.track(rows, CHECKING):
         values, line = row.values, row.line
         bad = False
         grid = grids.get(values["grid_code"])
@@ -99,6 +101,7 @@ def import_households(data: bytes, *, scope_codes: list[str] | None = None) -> I
     report.rows = len(ready)
     if not report.ok:
         return report
+    runner.step(WRITING, len(ready))
     if ready:
         db.session.execute(sa.insert(Household), ready)
         for grid_id, added in Counter(item["grid_id"] for item in ready).items():

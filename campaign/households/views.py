@@ -3,15 +3,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from campaign.accounts.access import managers_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.audit.services import record
-from campaign.core.actions import import_upload, press, save, status
-from campaign.core.forms import UploadForm
-from campaign.core.tabular import template_csv, template_xlsx
+from campaign.core.actions import press, save, status
+from campaign.core.imports import import_page, template_download
+from campaign.core.tabular import ImportReport
 from campaign.core.text import clean
 from campaign.extensions import db
 from campaign.visits.models import Visit
@@ -102,30 +102,21 @@ def delete(household_id: int):
     return redirect(url_for("households.show", household_id=household_id))
 
 
+def _import_roster(data: bytes, *, user) -> ImportReport:
+    return import_households(data, scope_codes=user.scope_codes())
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @managers_required
 def import_file():
-    form = UploadForm()
-    report = None
-    if form.validate_on_submit():
-        report = import_upload(form, lambda data: import_households(data, scope_codes=current_user.scope_codes()))
-        if report and report.ok:
-            flash(_("%(n)s households imported.", n=report.rows), "success")
-            return redirect(url_for("households.index"))
     templates = [("Excel (.xlsx)", url_for("households.import_template", fmt="xlsx")),
                  ("CSV", url_for("households.import_template", fmt="csv"))]
-    return render_template("import_page.html", form=form, report=report, title=_("Import household roster"),
-                           templates=templates), status(form, report)
+    return import_page(importer=_import_roster, title=_("Import household roster"),
+                       done=lambda n: _("%(n)s households imported.", n=n), after=url_for("households.index"),
+                       templates=templates)
 
 
 @bp.get("/import/template.<fmt>")
 @login_required
 def import_template(fmt: str):
-    if fmt == "xlsx":
-        return template_xlsx(COLUMNS, "住户名册"), {
-            "Content-Type": XLSX, "Content-Disposition": "attachment; filename=households-template.xlsx"}
-    if fmt == "csv":
-        return template_csv(COLUMNS), {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": "attachment; filename=households-template.csv"}
-    return "", 404
+    return template_download(COLUMNS, sheet="住户名册", name="households", fmt=fmt)

@@ -9,8 +9,10 @@ from flask_babel import lazy_gettext as _l
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
 from campaign.core.errors import DomainError
+from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.extensions import db
+from campaign.jobs import runner
 
 from .services import check_fields, create_incident
 
@@ -43,7 +45,7 @@ def import_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=
         query = query.where(within_any(Area.code, scope_codes))
     villages = {a.code: a for a in db.session.scalars(query)}
     ready = []
-    for row in rows:
+    for row in runner.track(rows, CHECKING):
         values = row.values
         village = villages.get(values["village_code"])
         if not values["village_code"]:
@@ -63,6 +65,6 @@ def import_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=
         ready.append((village, fields))
     report.rows = len(ready)
     if report.ok:
-        for village, fields in ready:
+        for village, fields in runner.track(ready, WRITING):
             create_incident(village=village, fields=fields, user=user)
     return report

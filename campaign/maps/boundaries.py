@@ -11,9 +11,11 @@ from flask_babel import lazy_gettext as _l
 from campaign.areas.models import Area
 from campaign.areas.scope import within_any
 from campaign.audit.services import record
+from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import FileFormatError, ImportReport
 from campaign.core.text import clean
 from campaign.extensions import db
+from campaign.jobs import runner
 
 from .models import AreaBoundary
 
@@ -59,9 +61,11 @@ def geometry_problem(geometry) -> str | None:
 
 
 def import_boundaries(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> ImportReport:
+    if not data.strip():
+        raise FileFormatError(_l("The file is empty."), field="file")
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise FileFormatError(_l("This is not a GeoJSON file."), field="file") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
             or not isinstance(document.get("features"), list):
@@ -79,7 +83,8 @@ def import_boundaries(data: bytes, *, scope_codes: list[str] | None = None, user
         query = query.where(within_any(Area.code, scope_codes))
     areas = {a.code: a for a in db.session.scalars(query)}
     report, ready, seen = ImportReport(), [], {}
-    for number, (feature, code) in enumerate(zip(features, codes, strict=True), start=1):
+    checked = enumerate(zip(features, codes, strict=True), start=1)
+    for number, (feature, code) in runner.track(checked, CHECKING, total=len(features)):
         if not code:
             report.add(number, _l("The feature has no division code (properties.code)."), "code")
             continue
@@ -97,7 +102,7 @@ def import_boundaries(data: bytes, *, scope_codes: list[str] | None = None, user
         ready.append((areas[code], feature["geometry"]))
     report.rows = len(ready)
     if report.ok:
-        for area, geometry in ready:
+        for area, geometry in runner.track(ready, WRITING):
             shape = json.dumps({"type": geometry["type"], "coordinates": geometry["coordinates"]})
             boundary = db.session.get(AreaBoundary, area.id)
             if boundary is None:

@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from campaign import CSP
 from campaign.accounts.access import county_required
 from campaign.areas.access import get_area_or_404
-from campaign.core.actions import import_upload, status
-from campaign.core.forms import UploadForm
+from campaign.core.imports import import_page, scoped
 from campaign.core.period import period_from_args
 from campaign.extensions import db
 from campaign.rounds.models import Round
@@ -68,21 +67,13 @@ def frame(code: str):
 @county_required
 def import_boundaries_file():
     """Village (or any area's) boundaries as GeoJSON, matched by division code; all or nothing."""
-    form = UploadForm()
-    form.file.label.text = _("File (GeoJSON)")
-    report = None
-    if form.validate_on_submit():
-        report = import_upload(form, lambda data: import_boundaries(
-            data, scope_codes=current_user.scope_codes(), user=current_user))
-        if report and report.ok:
-            flash(_("%(n)s boundaries imported.", n=report.rows), "success")
-            return redirect(url_for("maps.index"))
-    return render_template("import_page.html", form=form, report=report, title=_("Import boundaries (GeoJSON)"),
-                           accept=".geojson,.json,application/geo+json,application/json",
-                           intro=_("A GeoJSON FeatureCollection in WGS-84: each feature a Polygon or MultiPolygon "
-                                   "with its division code in properties.code. Every feature is checked first; if "
-                                   "any has a problem, nothing is imported and every problem is listed."),
-                           templates=[("GeoJSON", url_for("maps.boundaries_template"))]), status(form, report)
+    return import_page(importer=scoped(import_boundaries), title=_("Import boundaries (GeoJSON)"),
+                       done=lambda n: _("%(n)s boundaries imported.", n=n), after=url_for("maps.index"),
+                       file_label=_("File (GeoJSON)"), accept=".geojson,.json,application/geo+json,application/json",
+                       intro=_("A GeoJSON FeatureCollection in WGS-84: each feature a Polygon or MultiPolygon "
+                               "with its division code in properties.code. Every feature is checked first; if "
+                               "any has a problem, nothing is imported and every problem is listed."),
+                       templates=[("GeoJSON", url_for("maps.boundaries_template"))])
 
 
 @bp.get("/boundaries/template.geojson")

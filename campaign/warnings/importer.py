@@ -10,8 +10,10 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
 from campaign.core.clock import from_local
 from campaign.core.errors import DomainError
+from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.extensions import db
+from campaign.jobs import runner
 
 from .models import Level
 from .services import create_warning, validate
@@ -48,7 +50,7 @@ def import_warnings(data: bytes, *, scope_codes: list[str] | None = None, user=N
     areas = {a.code: a for a in db.session.scalars(query)}
     header = {c.key: c.header for c in COLUMNS}
     ready = []
-    for row in rows:
+    for row in runner.track(rows, CHECKING):
         values = row.values
         area = areas.get(values["area_code"])
         level = LEVELS.get(values["level"].lower())
@@ -69,6 +71,6 @@ def import_warnings(data: bytes, *, scope_codes: list[str] | None = None, user=N
                 report.add(row.line, error.message, header.get(error.field or "", ""))
     report.rows = len(ready)
     if report.ok:
-        for item in ready:
+        for item in runner.track(ready, WRITING):
             create_warning(**item, user=user)
     return report
