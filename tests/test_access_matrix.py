@@ -5,6 +5,7 @@ nothing; an anonymous visitor is sent to the log-in page. A view added without a
 ``test_every_protected_view_is_in_the_matrix``.
 """
 import io
+import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from campaign.events.models import EventKind, EventPhoto, PublicityEvent
 from campaign.extensions import db
 from campaign.households.models import Household
 from campaign.incidents.models import FraudType, Incident
+from campaign.jobs.models import Job, JobState
 from campaign.rounds.models import Round
 from campaign.visits.models import GridTally, Visit
 from campaign.warnings.models import FraudWarning, Level, WarningAttempt
@@ -45,6 +47,7 @@ MATRIX = [
     ("get", "/areas/import", "areas.import_file", "admin", "official_a", 200, 403, None),
     ("post", "/areas/import", "areas.import_file", "admin", "official_a", 400, 403, None),
     ("get", "/areas/import/template.csv", "areas.import_template", "admin", "official_a", 200, 403, None),
+    ("get", "/areas/import/template.xlsx", "areas.import_template", "admin", "official_a", 200, 403, None),
     ("get", "/households/?area=610923100", "households.index", "official_a", "official_b", 200, 404, None),
     ("get", f"/households/{HH_A}", "households.show", "official_a", "official_b", 200, 404, None),
     ("get", f"/households/{HH_A}/edit", "households.edit", "official_a", "official_b", 200, 404, None),
@@ -173,6 +176,9 @@ MATRIX = [
     ("get", "/creation/import", "creation.import_file", "official_a", "worker_a", 200, 403, None),
     ("post", "/creation/import", "creation.import_file", "official_a", "worker_a", 400, 403, None),
     ("get", "/creation/import/template.xlsx", "creation.import_template", "official_a", "worker_a", 200, 403, None),
+    ("get", "/jobs/{job}", "jobs.show", "official_a", "official_b", 200, 404, None),
+    ("get", "/jobs/{job}/progress", "jobs.progress", "official_a", "official_b", 200, 404, None),
+    ("get", "/jobs/{job}/file", "jobs.file", "official_a", "official_b", 200, 404, None),
 ]
 
 
@@ -199,10 +205,13 @@ def matrix_county(app):
             kind=TargetKind.SCHOOL, name="城关小学", area=c.town_a, headcount=600), user=c.official_a)
         for action in ("start", "apply", "certify"):
             creation.transition(school, action, user=c.admin, override_reason="实地验收")
+        job = Job(id=uuid.uuid4().hex, kind="import", title="导入住户", user_id=c.official_a.id, state=JobState.DONE,
+                  file_name="住户.xlsx", file_type="application/octet-stream", file_data=b"PK")
+        db.session.add(job)
         db.session.commit()
         return {"target": target.id, "school": school.id,
                 "hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
-                "warning": warning.id, "event": event.id, "photo": event.photos[0].id,
+                "warning": warning.id, "event": event.id, "job": job.id, "photo": event.photos[0].id,
                 "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
                 "later": (round_.ends_on + timedelta(days=1)).isoformat(),
                 "latest": (round_.ends_on + timedelta(days=9)).isoformat(),
