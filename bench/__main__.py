@@ -5,7 +5,7 @@ import argparse
 import os
 import platform
 
-from . import base, certificates, exports, maps, phone, visits
+from . import base, certificates, exports, maps, phone, reports, visits
 from .common import OUT, postgres_reachable
 
 
@@ -36,6 +36,9 @@ def main() -> None:
                   "city": ("city (周口市, 5,113 villages)", "4116")}
         maps.run([(label, f"sqlite:///{OUT / f'{scale}.sqlite'}", code)
                   for scale, (label, code) in places.items() if scale in scales])
+        if "county" in scales:
+            city = f"sqlite:///{OUT / 'city.sqlite'}" if "city" in scales else None
+            reports.run(reports.places_in(f"sqlite:///{OUT / 'county.sqlite'}", city))
 
 
 if __name__ == "__main__":

@@ -71,17 +71,19 @@ def default_places() -> list[tuple[str, str, str]]:
     return places_in(f"sqlite:///{county}", city_url)
 
 
-def places_in(county_url: str, city_url: str) -> list[tuple[str, str, str]]:
+def places_in(county_url: str, city_url: str | None) -> list[tuple[str, str, str]]:
     with make_app(county_url).app_context():
         township = _largest(AreaLevel.TOWNSHIP)
         name = db.session.scalar(sa.select(Area.name).where(Area.code == township))
+    county = [(f"township ({name})", county_url, township), ("county (宁陕县)", county_url, "610923")]
+    if city_url is None:
+        return county
     with make_app(city_url).app_context():
         city = db.session.scalar(sa.select(Area).where(Area.parent_id.is_(None)))
         townships = db.session.scalar(sa.select(sa.func.count()).select_from(Area)
                                       .where(Area.level == AreaLevel.TOWNSHIP))
         city_label = f"city ({city.name}, {townships} townships)"
-    return [(f"township ({name})", county_url, township), ("county (宁陕县)", county_url, "610923"),
-            (city_label, city_url, city.code)]
+    return [*county, (city_label, city_url, city.code)]
 
 
 if __name__ == "__main__":
