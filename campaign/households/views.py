@@ -23,7 +23,6 @@ from .importer import COLUMNS, import_households
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/")
