@@ -24,7 +24,6 @@ from .importer import COLUMNS, import_households
 bp = Blueprint("households", __name__, url_prefix="/households")
 
 
-
 @bp.get("/")
 @login_required
 def index():
