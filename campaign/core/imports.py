@@ -20,10 +20,10 @@ from campaign.jobs.models import Job
 
 from .actions import commit_import, import_upload, status
 from .errors import DomainError
+from .exports import XLSX
 from .forms import UploadForm
 from .tabular import Column, ImportReport, template_csv, template_xlsx
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Progress labels the importers give their two stages.
 CHECKING = _l("Checking rows")
 WRITING = _l("Writing to the database")

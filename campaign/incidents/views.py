@@ -21,7 +21,6 @@ from .importer import COLUMNS, import_incidents
 from .zero import zero_report
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _area_from_args() -> Area:

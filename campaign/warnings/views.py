@@ -30,7 +30,6 @@ from .importer import COLUMNS, import_warnings
 from .models import FraudWarning
 
 bp = Blueprint("warnings", __name__, url_prefix="/warnings")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _listed() -> tuple[str, sa.Select]:
