@@ -97,6 +97,7 @@ add_import_routes(bp, guard=managers_required, importer=import_incidents, column
                   title=_l("Import incidents"), done=lambda n: _("%(n)s incidents imported.", n=n),
                   after="incidents.index")
 
+
 @bp.get("/zero")
 @managers_required
 def zero():

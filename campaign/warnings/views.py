@@ -152,6 +152,7 @@ add_import_routes(bp, guard=managers_required, importer=import_warnings, columns
                   title=_l("Import warnings"), done=lambda n: _("%(n)s warnings imported.", n=n),
                   after="warnings.index")
 
+
 @bp.get("/figures")
 @managers_required
 def figures():
