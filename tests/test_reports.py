@@ -334,3 +334,13 @@ def test_flask_report_writes_the_file_and_refuses_bad_arguments(app, reported, t
         base.update(dict(zip(args[::2], args[1::2], strict=True)))
         result = runner_cli.invoke(args=["report", *[x for pair in base.items() for x in pair]])
         assert result.exit_code != 0 and not (tmp_path / "y.pdf").exists(), args
+
+
+def test_page_headers_carry_the_area_and_period_whatever_the_name_holds(ctx, reported):
+    town = db.session.scalar(sa.select(Area).where(Area.code == "610923100"))
+    town.name = '城关"镇<b>'
+    db.session.flush()
+    made = make_report(town, START, END, "pdf")
+    second = re.sub(r"\s+", "", PdfReader(io.BytesIO(made.data)).pages[1].extract_text())
+    assert '城关"镇<b>·打击治理电信网络诈骗工作通报' in second
+    assert f"{START.year}年{START.month}月{START.day}日至" in second
