@@ -344,3 +344,19 @@ def test_page_headers_carry_the_area_and_period_whatever_the_name_holds(ctx, rep
     second = re.sub(r"\s+", "", PdfReader(io.BytesIO(made.data)).pages[1].extract_text())
     assert '城关"镇<b>·打击治理电信网络诈骗工作通报' in second
     assert f"{START.year}年{START.month}月{START.day}日至" in second
+
+
+def test_jobs_and_their_files_are_dropped_after_a_week(app, client, auth, reported):
+    with app.app_context():
+        stale = Job(id="old", kind="report", title="旧", user_id=reported.official_a.id, state=JobState.DONE,
+                    file_data=b"%PDF", created_at=utcnow() - runner.KEPT_FOR - timedelta(minutes=1))
+        recent = Job(id="recent", kind="report", title="近", user_id=reported.official_b.id, state=JobState.DONE,
+                     created_at=utcnow() - runner.KEPT_FOR + timedelta(hours=1))
+        db.session.add_all([stale, recent])
+        db.session.commit()
+    auth.login("official_a")
+    response = client.post("/reports/", data={"area": "610923100", "period": "day", "day": TODAY.isoformat(),
+                                              "fmt": "xlsx"})
+    _wait_for_job(app, client, response.location)
+    with app.app_context():
+        assert db.session.get(Job, "old") is None and db.session.get(Job, "recent") is not None

@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 # A job still "running" after this long was cut off (its worker process restarted).
 ABANDONED_AFTER = timedelta(hours=2)
+# Finished jobs, and the files they made, are kept this long, then dropped when someone starts a job.
+KEPT_FOR = timedelta(days=7)
 
 
 @dataclass
@@ -115,6 +117,7 @@ def watching(on_change: Callable[[Progress], None]) -> Iterator[None]:
 
 def start(kind: str, title, user, work: Callable[[], Result]) -> Job:
     """Record the job, start ``work`` in a thread with its own app context and session, and return."""
+    db.session.execute(sa.delete(Job).where(Job.created_at < utcnow() - KEPT_FOR))
     job = Job(id=uuid.uuid4().hex, kind=kind, title=str(title)[:200], user_id=user.id, state=JobState.RUNNING,
               step=str(_l("Waiting to start")))
     db.session.add(job)
