@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import session
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -307,14 +308,19 @@ def test_a_failing_job_says_so_and_keeps_no_file(app, client, auth, reported):
     def boom():
         raise RuntimeError("disk full")
 
-    with app.test_request_context():
-        user = db.session.get(factories.User, reported.official_a.id)
-        job_id = runner.start("report", "坏的", user, boom).id
-    runner.wait(job_id, 30)
+    job_ids = {}
+    for locale in ("zh_CN", "en"):
+        with app.test_request_context():
+            session["locale"] = locale  # the job speaks the language of the person who started it
+            user = db.session.get(factories.User, reported.official_a.id)
+            job_ids[locale] = runner.start("report", "坏的", user, boom).id
+        runner.wait(job_ids[locale], 30)
     auth.login("official_a")
-    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert 'data-state="failed"' in page and "disk full" not in page
-    assert client.get(f"/jobs/{job_id}/file").status_code == 404
+    page = client.get(f"/jobs/{job_ids['zh_CN']}").get_data(as_text=True)
+    assert 'data-state="failed"' in page and "处理失败" in page and "disk full" not in page
+    assert client.get(f"/jobs/{job_ids['zh_CN']}/file").status_code == 404
+    with app.app_context():
+        assert db.session.get(Job, job_ids["en"]).message.startswith("The work failed.")
 
 
 def test_flask_report_writes_the_file_and_refuses_bad_arguments(app, reported, tmp_path):

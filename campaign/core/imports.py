@@ -9,7 +9,6 @@ from typing import Protocol
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,7 +18,6 @@ from campaign.jobs import runner
 from campaign.jobs.models import Job
 
 from .actions import commit_import, import_upload, status
-from .errors import DomainError
 from .exports import XLSX
 from .forms import UploadForm
 from .tabular import Column, ImportReport, template_csv, template_xlsx
@@ -69,22 +67,16 @@ def import_page(*, importer: Importer, title, done: Done, after: str, templates:
 
 
 def start_import(importer: Importer, data: bytes, *, title, done: Done, after: str) -> Job:
-    """Run the import in the background, in the language the person reads, as the person who started it."""
-    work = partial(_import_job, importer, data, user_id=current_user.id, locale=str(get_locale()), done=done,
-                   after=after, again=request.path)
+    """Run the import in the background as the person who started it (the job keeps their language)."""
+    work = partial(_import_job, importer, data, user_id=current_user.id, done=done, after=after, again=request.path)
     return runner.start("import", title, current_user, work)
 
 
-def _import_job(importer: Importer, data: bytes, *, user_id: int, locale: str, done: Done, after: str,
+def _import_job(importer: Importer, data: bytes, *, user_id: int, done: Done, after: str,
                 again: str) -> runner.Result:
-    with force_locale(locale):
-        user = db.session.get(User, user_id)
-        try:
-            report = commit_import(partial(importer, user=user), data)
-        except DomainError as error:  # the file as a whole: said here, while the person's language is set
-            raise DomainError(str(error.message)) from error
-        return runner.Result(message=done(report.rows) if report.ok else "",
-                             outcome=job_outcome(report, back=after if report.ok else again))
+    report = commit_import(partial(importer, user=db.session.get(User, user_id)), data)
+    return runner.Result(message=done(report.rows) if report.ok else "",
+                         outcome=job_outcome(report, back=after if report.ok else again))
 
 
 def job_outcome(report: ImportReport, *, back: str) -> dict:

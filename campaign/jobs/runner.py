@@ -13,14 +13,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from campaign.core.errors import DomainError
@@ -123,15 +124,16 @@ def start(kind: str, title, user, work: Callable[[], Result]) -> Job:
     db.session.add(job)
     db.session.commit()
     app = current_app._get_current_object()
-    thread = threading.Thread(target=_run, args=(app, job.id, work), name=f"job-{job.id}", daemon=True)
+    locale = str(get_locale()) if has_request_context() else None  # the job speaks the starter's language
+    thread = threading.Thread(target=_run, args=(app, job.id, work, locale), name=f"job-{job.id}", daemon=True)
     _live[job.id] = Progress(job.id, step=job.step)
     _threads[job.id] = thread
     thread.start()
     return job
 
 
-def _run(app: Flask, job_id: str, work: Callable[[], Result]) -> None:
-    with app.app_context():
+def _run(app: Flask, job_id: str, work: Callable[[], Result], locale: str | None) -> None:
+    with app.app_context(), force_locale(locale) if locale else nullcontext():
         progress = _live[job_id]
         token = _current.set(progress)
         try:
