@@ -188,5 +188,6 @@ def test_cli_import_reports_bad_rows_and_exits_non_zero(app, runner, county, tmp
     good.write_text(HEADER + "610923100001002,4组1号,,,1,,,,\n", encoding="utf-8")
     result = runner.invoke(args=["import-households", str(good)])
     assert result.exit_code == 0 and "1 households imported" in result.output
+    assert "正在检查数据行 (0/1)" in result.output  # each stage is printed as it begins
     with app.app_context():
         assert household_total() == 7

@@ -329,6 +329,7 @@ def test_flask_report_writes_the_file_and_refuses_bad_arguments(app, reported, t
     result = runner_cli.invoke(args=["report", "--area", "610923", "--from", START.isoformat(), "--to",
                                      END.isoformat(), "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert "正在统计入户覆盖率 (0/8)" in result.output and "正在生成 PDF (7/8)" in result.output
     assert "宁陕县" in _pdf_text(out.read_bytes())
     xlsx = tmp_path / "town.xlsx"
     assert runner_cli.invoke(args=["report", "--area", "610923100", "--from", START.isoformat(), "--to",

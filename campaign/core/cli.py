@@ -5,13 +5,22 @@ from collections.abc import Callable
 
 import click
 
+from campaign.jobs import runner
+
 from .actions import commit_import
 from .tabular import FileFormatError, ImportReport
 
 
+def echo_progress(progress: runner.Progress) -> None:
+    """Each stage of long work (at most once a second within one), on stderr."""
+    count = f" ({progress.done:,}/{progress.total:,})" if progress.total else ""
+    click.echo(f"{progress.step}{count}", err=True)
+
+
 def run_import(importer: Callable[[bytes], ImportReport], data: bytes, noun: str) -> None:
     try:
-        report = commit_import(importer, data)
+        with runner.watching(echo_progress):
+            report = commit_import(importer, data)
     except FileFormatError as error:
         raise click.ClickException(str(error.message)) from None
     if not report.ok:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from campaign.areas.models import Area
+from campaign.core.cli import echo_progress
 from campaign.extensions import db
 from campaign.jobs import runner
 
@@ -31,11 +32,7 @@ def report_command(code: str, start, end, output: Path):
     area = db.session.scalar(sa.select(Area).where(Area.code == code))
     if area is None or area.level not in REPORT_LEVELS:
         raise click.BadParameter(f"no township, county or city with code {code}", param_hint="--area")
-
-    def show(progress: runner.Progress) -> None:
-        click.echo(f"[{progress.done + 1}/{progress.total}] {progress.step}", err=True)
-
-    with runner.watching(show):
+    with runner.watching(echo_progress):
         made = make_report(area, start.date(), end.date(), fmt)
     output.write_bytes(made.data)
     click.echo(f"{output} ({len(made.data) / 1024:.0f} KB): {area.name}, {start:%Y-%m-%d} – {end:%Y-%m-%d}")
