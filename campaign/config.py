@@ -27,6 +27,8 @@ class Config:
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_WINDOW_SECONDS = 15 * 60
     PER_PAGE = 50
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
 
 
 def instance_secret(instance_path: str) -> str:

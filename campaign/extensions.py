@@ -1,5 +1,7 @@
 """Extensions, created unbound and initialised in the app factory."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +27,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Rate limits (log-in, phone search). Storage from FLASK_RATELIMIT_STORAGE_URI: memory:// by default,
+# redis://… when several worker processes or app nodes must share the counts.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
