@@ -20,6 +20,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Pixels a photo may have once decoded, and all photos of one request together (event uploads).
+    PHOTO_MAX_PIXELS = 12_000_000
+    PHOTO_REQUEST_PIXELS = 40_000_000
     # An uploaded import larger than this runs as a background job whose page shows its progress.
     IMPORT_BACKGROUND_BYTES = 256 * 1024
     # Failed log-ins allowed per user name (and per address) in the window before throttling.
