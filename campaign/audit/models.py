@@ -25,5 +25,9 @@ class AuditEntry(db.Model):
     area_code: so.Mapped[str | None] = so.mapped_column(CodeString, index=True)
     changes: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # The hash chain (see chain.py): position, the previous entry's hash and this entry's own.
+    seq: so.Mapped[int] = so.mapped_column(sa.BigInteger, unique=True)
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))
 
     user = so.relationship("User")
