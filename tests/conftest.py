@@ -20,12 +20,14 @@ from . import factories
 pytest_plugins = ["tests.browser"]  # the live_server and browser fixtures
 
 PASSWORD = "test-password-1"
+TEST_PERSONAL_DATA_KEY = "dGVzdC1wZXJzb25hbC1kYXRhLWtleS0zMi1ieXRlcyE="  # 32 bytes, tests only
 
 
 def _test_config(database_url: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "PERSONAL_DATA_KEY": TEST_PERSONAL_DATA_KEY,
         "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": database_url,
     }

@@ -84,10 +84,12 @@ def test_list_masks_names_and_phones(client, auth, county):
     assert "张**" in page and "张伟" not in page
 
 
-def test_detail_shows_the_full_phone_to_permitted_users(client, auth, county):
+def test_detail_is_masked_until_the_full_phone_is_asked_for(client, auth, county):
     auth.login("official_a")
     page = client.get(f"/households/{county.households_a[0].id}").get_data(as_text=True)
-    assert "13812345678" in page
+    assert "138****5678" in page and "13812345678" not in page and "张伟" not in page
+    page = client.post(f"/households/{county.households_a[0].id}/reveal").get_data(as_text=True)
+    assert "13812345678" in page and "张伟" in page
 
 
 def test_list_is_limited_to_the_users_area(client, auth, county):
@@ -107,7 +109,7 @@ def test_search_by_door_label_and_phone_digits(client, auth, county):
     auth.login("admin")
     label = county.households_b[0].door_label
     assert label in client.get(f"/households/?q={label}").get_data(as_text=True)
-    assert "6 户" in client.get("/households/?q=5678").get_data(as_text=True)
+    assert "6 户" in client.get("/households/?q=13812345678").get_data(as_text=True)
 
 
 def test_official_adds_a_household(app, client, auth, county):
@@ -194,7 +196,7 @@ def test_list_for_an_area_outside_scope_is_404(client, auth, county):
 
 def test_viewing_full_personal_data_is_audited(app, client, auth, county):
     auth.login("official_a")
-    client.get(f"/households/{county.households_a[0].id}")
+    client.post(f"/households/{county.households_a[0].id}/reveal")
     auth.logout()
     auth.login("admin")
     page = client.get("/audit/?subject=household").get_data(as_text=True)

@@ -10,21 +10,18 @@ from campaign.areas.scope import within, within_any
 from campaign.extensions import db
 
 from .models import Household
+from .privacy import Search, apply_search
 
 
-def households_query(user=None, *, area: Area | None = None, search: str = ""):
+def households_query(user=None, *, area: Area | None = None, search: Search | None = None):
     """Households the user may see, optionally inside one area and matching a search."""
     user = user or current_user
     query = (sa.select(Household).join(Household.grid)
              .where(within_any(Area.code, user.scope_codes())))
     if area is not None:
         query = query.where(within(Area.code, area.code))
-    if search:
-        pattern = f"%{search}%"
-        matches = [Household.door_label.like(pattern), Household.head_name.like(pattern)]
-        if search.isdigit() and len(search) >= 4:
-            matches.append(Household.phone.like(pattern))
-        query = query.where(sa.or_(*matches))
+    if search is not None:
+        query = apply_search(query, search)
     return query.order_by(Area.code, Household.door_label)
 
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, StringField, SubmitField
+from wtforms import BooleanField, FloatField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -15,3 +15,13 @@ class HouseholdForm(FlaskForm):
     lat = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     submit = SubmitField(_l("Save"))
+
+
+class EraseForm(FlaskForm):
+    """Erasing a household's personal data at its request: a reason, and a confirmation."""
+
+    reason = TextAreaField(_l("Reason (for example, the household's request and its date)"),
+                           validators=[DataRequired(), Length(max=500)])
+    confirm = BooleanField(_l("I understand that the name, phone, visit notes and exact location are erased for "
+                              "good and cannot be restored."), validators=[DataRequired()])
+    submit = SubmitField(_l("Erase personal data"))

@@ -16,7 +16,7 @@ from campaign.core.text import clean
 from campaign.extensions import db
 from campaign.jobs import runner
 
-from .models import Household
+from .models import Household, phone_index
 from .services import check_fields
 
 COLUMNS = [
@@ -97,7 +97,7 @@ def import_households(data: bytes, *, scope_codes: list[str] | None = None) -> I
             report.add(line, _l("Same grid and door label as line %(line)s.", line=seen[key]), "门牌/地址")
         else:
             seen[key] = line
-            ready.append({"grid_id": grid.id, **vars(fields)})
+            ready.append({"grid_id": grid.id, **vars(fields), "phone_index": phone_index(fields.phone)})
     report.rows = len(ready)
     if not report.ok:
         return report

@@ -1,51 +1,92 @@
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from campaign.accounts.access import managers_required
 from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
-from campaign.audit.services import record
 from campaign.core.actions import press, save, status
+from campaign.core.caching import no_store
+from campaign.core.exports import xlsx_response
+from campaign.core.forms import EmptyForm
 from campaign.core.imports import import_page, template_download
 from campaign.core.tabular import ImportReport
 from campaign.core.text import clean
-from campaign.extensions import db
+from campaign.extensions import db, limiter
 from campaign.visits.models import Visit
 
-from . import services
+from . import privacy, services
 from .access import get_household_or_404, households_query
-from .forms import HouseholdForm
+from .exports import access_sheets
+from .forms import EraseForm, HouseholdForm
 from .importer import COLUMNS, import_households
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
 
+def _searcher_key() -> str:
+    return f"user:{current_user.id}"
+
+
+def _phone_search_limit() -> str:
+    return current_app.config.get("PHONE_SEARCH_LIMIT", "30 per hour")
+
+
+@bp.errorhandler(429)
+def too_many_searches(error):
+    return render_template("households/too_many.html"), 429
+
+
 @bp.get("/")
 @login_required
+@no_store
 def index():
     code = request.args.get("area", "")
     area = get_area_or_404(code) if code else None
-    search = clean(request.args.get("q", ""))[:50]
-    page = db.paginate(households_query(area=area, search=search), per_page=50)
-    return render_template("households/index.html", page=page, area=area, search=search)
+    search = privacy.parse_search(request.args.get("q", ""))
+    if search.is_phone:
+        # Per person, not per address: one official behind a county NAT must not block the others.
+        with limiter.limit(_phone_search_limit, key_func=_searcher_key, scope="phone-search"):
+            page = db.paginate(households_query(area=area, search=search), per_page=50)
+        scope = current_user.scope_codes()
+        privacy.audit_phone_search(search, area_code=area.code if area else (scope[0] if scope else None),
+                                   found=[h.id for h in page.items])
+        db.session.commit()
+    else:
+        page = db.paginate(households_query(area=area, search=search), per_page=50)
+    return render_template("households/index.html", page=page, area=area, search=search,
+                           query=clean(request.args.get("q", ""))[:50])
 
 
 @bp.get("/<int:household_id>")
 @login_required
+@no_store
 def show(household_id: int):
+    """Masked, like the lists; the full name and phone are one audited press away."""
+    return _show(get_household_or_404(household_id), revealed=False)
+
+
+@bp.post("/<int:household_id>/reveal")
+@login_required
+@no_store
+def reveal(household_id: int):
     household = get_household_or_404(household_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    privacy.audit_view(household, via="household page")
+    db.session.commit()
+    return _show(household, revealed=True)
+
+
+def _show(household, *, revealed: bool):
     visits = db.session.scalars(sa.select(Visit).where(Visit.household_id == household.id)
                                 .order_by(Visit.visited_at.desc())).all()
-    if household.phone or household.head_name:
-        # Personal data shown unmasked: who looked, and when, goes into the audit log.
-        record(action="view", subject="household", subject_id=household.id, area_code=household.grid.code,
-               changes={})
-        db.session.commit()
-    return render_template("households/show.html", household=household, visits=visits)
+    return render_template("households/show.html", household=household, visits=visits, revealed=revealed)
 
 
 def _grid_in_scope(code: str) -> Area:
@@ -76,6 +117,7 @@ def new():
 
 @bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
 @managers_required
+@no_store
 def edit(household_id: int):
     household = get_household_or_404(household_id)
     form = HouseholdForm(obj=household)
@@ -87,7 +129,42 @@ def edit(household_id: int):
         if saved.ok:
             flash(_("Household saved."), "success")
             return redirect(url_for("households.show", household_id=household.id))
+    if request.method == "GET":  # the form shows the stored name and phone in full
+        privacy.audit_view(household, via="edit page")
+        db.session.commit()
     return render_template("households/form.html", form=form, household=household), status(form)
+
+
+@bp.get("/<int:household_id>/access.<any(json, xlsx):fmt>")
+@managers_required
+@no_store
+def access_export(household_id: int, fmt: str):
+    """The right of access (查阅复制权): everything held about one household, as a file."""
+    household = get_household_or_404(household_id)
+    report = privacy.access_report(household)
+    privacy.audit_export(household, fmt=fmt)
+    db.session.commit()
+    name = f"household-{household.id}"
+    if fmt == "xlsx":
+        return xlsx_response(f"{name}.xlsx", access_sheets(report))
+    body = json.dumps(report, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+
+
+@bp.route("/<int:household_id>/erase", methods=["GET", "POST"])
+@managers_required
+@no_store
+def erase(household_id: int):
+    """Erasure at the household's request (删除权): a reason and a confirmation, then no way back."""
+    household = get_household_or_404(household_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        saved = save(form, lambda: privacy.erase_personal_data(household, reason=form.reason.data))
+        if saved.ok:
+            flash(_("The household's personal data has been erased."), "success")
+            return redirect(url_for("households.show", household_id=household.id))
+    return render_template("households/erase.html", form=form, household=household), status(form)
 
 
 @bp.post("/<int:household_id>/delete")

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from campaign.accounts.models import Role
+from campaign.core.caching import no_store
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -31,6 +32,7 @@ def shell_version() -> str:
 
 @bp.get("/")
 @login_required
+@no_store
 def phone():
     if current_user.role is not Role.WORKER:
         return redirect(url_for("coverage.index"))
