@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, jsonify, render_template, request,
 from flask_login import current_user
 
 from .config import Config, instance_secret
+from .core.guards import register_guards
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", "sqlite:///" + os.path.join(app.instance_path, "campaign.db"))
     register_extensions(app)
+    register_guards(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -58,9 +60,6 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    from .core import crypto
-
-    crypto.init_app(app)  # the personal data key, checked against the data already stored
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -120,12 +119,32 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+# Shown when even the error page cannot be rendered; it needs no template, session or database.
+BARE_ERROR = ("<!doctype html><meta charset=utf-8><title>{code}</title>"
+              "<h1>{code}</h1><p>服务器出错，请稍后重试。 Something went wrong; try again in a moment.</p>")
+
+
 def register_errorhandlers(app: Flask) -> None:
+    def rollback() -> None:  # a failed write leaves the session unusable until it is rolled back
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the page must render even when the database is gone)
+            app.logger.exception("rollback failed while answering an error")
+
     def render_error(error):
-        code = getattr(error, "code", 500)
+        rollback()
+        code = getattr(error, "code", None) or 500
+        default = getattr(type(error), "description", None)
+        described = getattr(error, "description", None)
+        reason = described if code == 400 and described != default else None
         if request.path.startswith("/api/"):
-            return jsonify(error=getattr(error, "description", "server error")), code
-        return render_template("errors/error.html", code=code), code
+            return jsonify(error=described or "server error"), code
+        try:
+            return render_template("errors/error.html", code=code, reason=reason), code
+        except Exception:  # noqa: BLE001
+            rollback()
+            app.logger.exception("the error page failed for %s", code)
+            return BARE_ERROR.format(code=code), code, {"Content-Type": "text/html; charset=utf-8"}
 
     for code in (400, 403, 404, 405, 413, 500):
         app.errorhandler(code)(render_error)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from campaign.accounts.models import Role
 from campaign.areas.access import get_area_or_404
 from campaign.areas.models import AreaLevel
-from campaign.core.caching import no_store
+from campaign.core.inputs import MAX_ID, parse_id
 from campaign.coverage.services import area_figures, child_figures
 from campaign.extensions import db
 from campaign.rounds.models import Round
@@ -50,9 +50,10 @@ def _round(round_id: str | None, area_code: str) -> Round:
         if found is None:
             raise ApiError(404, "no round is in progress; pass round=ID")
         return found
-    if not round_id.isdigit():
-        raise ApiError(400, "round must be a whole number")
-    found = db.session.scalar(rounds_for(area_code).where(Round.id == int(round_id)))
+    wanted = parse_id(round_id)
+    if wanted is None:
+        raise ApiError(400, f"round must be a whole number from 1 to {MAX_ID}")
+    found = db.session.scalar(rounds_for(area_code).where(Round.id == wanted))
     if found is None:
         raise ApiError(404, f"round {round_id} is unknown or does not cover this area")
     return found
@@ -87,7 +88,6 @@ def rounds():
 
 
 @bp.get("/walklist")
-@no_store
 def walklist():
     code = request.args.get("grid", "")
     if not code:

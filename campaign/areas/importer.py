@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from campaign.core.imports import CHECKING, WRITING
+from campaign.core.inputs import is_digits
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.extensions import db
 from campaign.jobs import runner
@@ -45,7 +46,7 @@ def import_divisions(data: bytes, *, under: str | None = None) -> ImportReport:
     accepted: list[tuple[int, str, AreaLevel]] = []
     for row in runner.track(rows, CHECKING):
         code, name, parent = row.values["code"], row.values["name"], row.values.get("parent", "")
-        level = AreaLevel.from_code(code) if code.isdigit() else None
+        level = AreaLevel.from_code(code) if is_digits(code) else None
         if not code:
             report.add(row.line, _l("The code is empty."), HEADER["code"])
         elif level is None or level is AreaLevel.GRID:

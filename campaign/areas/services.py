@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from campaign.core.errors import DomainError
+from campaign.core.inputs import is_digits
 from campaign.extensions import db
 
 from .models import CODE_SUFFIX_LENGTH, Area, AreaLevel, parent_code
@@ -28,7 +29,7 @@ def create_area(*, parent: Area | None, code: str, name: str,
                 lat: float | None = None, lon: float | None = None) -> Area:
     """Add an area. Its code must extend its parent's code by the digits of its level."""
     code, name = code.strip(), name.strip()
-    if not code.isdigit() or not code.isascii():
+    if not is_digits(code):
         raise DomainError(_l("A division code has digits only."), field="code")
     if not name:
         raise DomainError(_l("Give a name."), field="name")

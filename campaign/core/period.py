@@ -7,10 +7,10 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
 from wtforms.validators import DataRequired
 
 from .clock import local_today
+from .forms import DateField
 
 
 class PeriodForm(FlaskForm):

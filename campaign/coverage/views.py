@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from campaign.areas.access import get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.core.exports import xlsx_response
+from campaign.core.inputs import parse_id
 from campaign.extensions import db
 from campaign.rounds.access import rounds_query
 from campaign.rounds.models import Round
@@ -21,8 +22,8 @@ bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
 def _chosen_round(area: Area) -> tuple[Round | None, list[Round]]:
     rounds = db.session.scalars(rounds_query()).all()
-    wanted = request.args.get("round", "")
-    chosen = next((r for r in rounds if str(r.id) == wanted), None) if wanted.isdigit() else None
+    wanted = parse_id(request.args.get("round"))
+    chosen = next((r for r in rounds if r.id == wanted), None)
     return chosen or current_round(area.code) or (rounds[0] if rounds else None), rounds
 
 

@@ -10,6 +10,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
 from campaign.core.errors import DomainError
 from campaign.core.imports import CHECKING, WRITING
+from campaign.core.inputs import date_range_message, in_date_range
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.extensions import db
 from campaign.jobs import runner
@@ -31,9 +32,12 @@ COLUMNS = [
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text.replace("/", "-").replace(".", "-")[:10])
+        day = date.fromisoformat(text.replace("/", "-").replace(".", "-")[:10])
     except ValueError:
         raise DomainError(_l("%(value)s is not a date (YYYY-MM-DD).", value=text), field="occurred_on") from None
+    if not in_date_range(day):
+        raise DomainError(date_range_message(), field="occurred_on")
+    return day
 
 
 def import_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> ImportReport:

@@ -10,6 +10,7 @@ from campaign import CSP
 from campaign.accounts.access import county_required
 from campaign.areas.access import get_area_or_404
 from campaign.core.imports import import_page, scoped
+from campaign.core.inputs import parse_id
 from campaign.core.period import period_from_args
 from campaign.extensions import db
 from campaign.rounds.models import Round
@@ -22,7 +23,7 @@ bp = Blueprint("maps", __name__, url_prefix="/maps")
 
 
 def _round(area) -> Round | None:
-    chosen = request.args.get("round", type=int)
+    chosen = parse_id(request.args.get("round"))
     if chosen:
         found = db.session.scalar(rounds_for(area.code).where(Round.id == chosen))
         if found is not None:

@@ -4,8 +4,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, SubmitField
+from wtforms import RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Optional
+
+from campaign.core.forms import DateField
 
 from .periods import PeriodKind, period_bounds
 

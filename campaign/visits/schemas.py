@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from campaign.core.inputs import FIRST_YEAR, LAST_YEAR, MAX_ID
 from campaign.core.types import utcnow
 
 from .models import Outcome
@@ -46,8 +47,8 @@ class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     uuid: UUID
-    round_id: StrictInt = Field(gt=0)
-    household_id: StrictInt = Field(gt=0)
+    round_id: StrictInt = Field(gt=0, le=MAX_ID)
+    household_id: StrictInt = Field(gt=0, le=MAX_ID)
     outcome: Outcome
     people_briefed: StrictInt = Field(default=0, ge=0, le=99)
     app_installs: StrictInt = Field(default=0, ge=0, le=99)
@@ -62,6 +63,13 @@ class VisitIn(BaseModel):
     def time_is_text(cls, value):
         if not isinstance(value, str):
             raise ValueError("must be an ISO 8601 time string with a UTC offset")
+        return value
+
+    @field_validator("visited_at")
+    @classmethod
+    def time_in_range(cls, value):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:  # the ends overflow when shifted to UTC or local time
+            raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
         return value
 
     @model_validator(mode="after")

@@ -137,14 +137,17 @@ def _lock_grids(round_grid_pairs: list[tuple[int, int]]) -> None:
 
 def _write(worker: User, fresh: list[Accepted], results: list) -> None:
     _lock_grids(list({(e.item.round_id, e.household.grid_id) for e in fresh}))
-    existing = {uuid: (visit_id, digest) for uuid, visit_id, digest in db.session.execute(
-        sa.select(Visit.uuid, Visit.id, Visit.content_hash).where(Visit.uuid.in_([str(e.item.uuid) for e in fresh])))}
+    existing = {uuid: (visit_id, digest, owner) for uuid, visit_id, digest, owner in db.session.execute(
+        sa.select(Visit.uuid, Visit.id, Visit.content_hash, Visit.worker_id)
+        .where(Visit.uuid.in_([str(e.item.uuid) for e in fresh])))}
     new: list[Accepted] = []
     for entry in fresh:
         uuid = str(entry.item.uuid)
         if uuid in existing:
-            visit_id, digest = existing[uuid]
-            if digest == entry.fingerprint:
+            visit_id, digest, owner = existing[uuid]
+            if owner != worker.id:  # another worker's visit: neither its id nor its content is the caller's
+                results[entry.index] = ItemResult(uuid, "conflict", "this uuid was already recorded by someone else")
+            elif digest == entry.fingerprint:
                 results[entry.index] = ItemResult(uuid, "duplicate", visit_id=visit_id)
             else:
                 results[entry.index] = ItemResult(

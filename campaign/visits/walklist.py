@@ -12,10 +12,13 @@ from campaign.rounds.models import Round
 
 from .models import RoundHousehold
 
+_NUMBERS = re.compile(r"([0-9]+)")
+
 
 def natural_key(text: str) -> list:
-    """1组9号 before 1组10号."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+    """1组9号 before 1组10号. Only ASCII digits count as numbers (❶, ² and ٣ sort as text), and
+    the split puts text and numbers at alternating places, so the keys always compare."""
+    return [int(part) if index % 2 else part for index, part in enumerate(_NUMBERS.split(text))]
 
 
 def walk_list(round_: Round, grid: Area) -> dict:

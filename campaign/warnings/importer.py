@@ -11,6 +11,7 @@ from campaign.areas.scope import within_any
 from campaign.core.clock import from_local
 from campaign.core.errors import DomainError
 from campaign.core.imports import CHECKING, WRITING
+from campaign.core.inputs import date_range_message, in_date_range
 from campaign.core.tabular import Column, ImportReport, read_table
 from campaign.extensions import db
 from campaign.jobs import runner
@@ -34,9 +35,12 @@ LEVELS = {"高": Level.HIGH, "中": Level.MEDIUM, "低": Level.LOW, "high": Leve
 def _time(text: str) -> datetime:
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"):
         try:
-            return from_local(datetime.strptime(text, pattern))
+            moment = datetime.strptime(text, pattern)
         except ValueError:
             continue
+        if not in_date_range(moment):
+            raise DomainError(date_range_message(), field="received_at")
+        return from_local(moment)
     raise DomainError(_l("%(value)s is not a time (YYYY-MM-DD HH:MM).", value=text), field="received_at")
 
 
