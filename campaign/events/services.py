@@ -16,7 +16,10 @@ from campaign.core.text import clean
 from campaign.extensions import db
 
 from .models import MAX_PHOTOS, EventKind, EventPhoto, PublicityEvent
-from .photos import clean_photo
+from .photos import clean_photos
+
+# An uploaded photo: its file name and bytes, or the bytes alone.
+Upload = tuple[str, bytes] | bytes
 
 
 @dataclass
@@ -49,15 +52,16 @@ def check_fields(*, kind: EventKind, held_on: date | None, target: str, attendee
                        clean(organiser)[:60], clean(note)[:500], counts["app_installs"], target_id)
 
 
-def _add_photos(event: PublicityEvent, uploads: list[bytes]) -> None:
+def _add_photos(event: PublicityEvent, uploads: list[Upload]) -> None:
+    """Counted first, then checked all together against the pixel budget of the request."""
     if len(event.photos) + len(uploads) > MAX_PHOTOS:
         raise DomainError(_l("An event has at most %(n)s photos.", n=MAX_PHOTOS), field="photos")
-    for data in uploads:
-        content, width, height = clean_photo(data)
-        event.photos.append(EventPhoto(content=content, width=width, height=height))
+    named = [upload if isinstance(upload, tuple) else ("", upload) for upload in uploads]
+    for photo in clean_photos(named):
+        event.photos.append(EventPhoto(content=photo.content, width=photo.width, height=photo.height))
 
 
-def create_event(*, area: Area, fields: EventFields, photos: list[bytes] = (), user=None) -> PublicityEvent:
+def create_event(*, area: Area, fields: EventFields, photos: list[Upload] = (), user=None) -> PublicityEvent:
     event = PublicityEvent(area=area, created_by_id=user.id if user else None, **vars(fields))
     _add_photos(event, list(photos))
     db.session.add(event)
@@ -67,7 +71,7 @@ def create_event(*, area: Area, fields: EventFields, photos: list[bytes] = (), u
     return event
 
 
-def update_event(event: PublicityEvent, *, area: Area, fields: EventFields, photos: list[bytes] = (),
+def update_event(event: PublicityEvent, *, area: Area, fields: EventFields, photos: list[Upload] = (),
                  user=None) -> PublicityEvent:
     count = len(event.photos)
     changes = apply_changes(event, {"area": area, **vars(fields)}, PublicityEvent.AUDITED)

@@ -15,6 +15,7 @@ from . import exports, services
 from .access import events_query, get_event_or_404, get_photo_or_404
 from .forms import EventForm
 from .models import EventKind
+from .photos import MAX_BYTES
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -44,8 +45,10 @@ def _area_in_scope(code: str) -> Area:
     return area_for_form(code)
 
 
-def _uploads(form: EventForm) -> list[bytes]:
-    return [f.read() for f in (form.photos.data or []) if getattr(f, "filename", "")]
+def _uploads(form: EventForm) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of each photo; one byte over the limit is enough to refuse it."""
+    files = [f for f in (form.photos.data or []) if getattr(f, "filename", "")]
+    return [(f.filename, f.read(MAX_BYTES + 1)) for f in files]
 
 
 def _fields(form: EventForm) -> services.EventFields:
