@@ -2,6 +2,7 @@
 import io
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,10 +13,12 @@ from campaign.core.clock import local_today
 from campaign.creation import services as creation
 from campaign.creation.models import TargetKind
 from campaign.extensions import db
+from campaign.households.models import Household
 from campaign.incidents.models import FraudType, Incident
 from campaign.maps import layers
-from campaign.maps.builders import Assets, Layer, area_map
+from campaign.maps.builders import Assets, Layer, area_map, page
 from campaign.maps.tiles import provider, wgs84_to_gcj02
+from campaign.rounds.models import Round
 from campaign.visits.services import record_visits
 
 from . import factories, visiting
@@ -122,14 +125,17 @@ def test_builder_uses_the_apps_assets_one_layer_per_theme_and_a_legend(ctx, mapp
                     css=[("leaflet_css", "/static/vendor/leaflet/leaflet.css")],
                     cluster_js=[("mc", "/static/mc.js")], cluster_css=[("mcc", "/static/mc.css")])
     m = area_map(center=(33.3, 108.3), zoom=11, tiles=provider({"MAP_TILES": "none"}), assets=assets,
-                 layers=[Layer("coverage", "覆盖率", data, "return esc(p.n);"),
-                         Layer("households", "住户", data, "return esc(p.n);", cluster=True)],
+                 layers=[Layer("coverage", "覆盖率", data, "return p.n;"),
+                         Layer("households", "住户", data, "return p.n;", cluster=True)],
                  legend_title="图例", legend=[("#1a9850", "≥ 95%")])
     html = m.get_root().render()
     assert "/static/vendor/leaflet/leaflet.js" in html and "/static/mc.js" in html
     assert not any(cdn in html for cdn in CDNS)
     assert html.count("L.geoJson(") == 2 and "L.markerClusterGroup" in html
     assert _in_json("城南社区").decode() in html and "图例" in html and "tile.openstreetmap" not in html
+    served = page(m, nonce="n0nce")
+    assert served.count("<script") == served.count('<script nonce="n0nce">') + served.count("<script src=")
+    assert served.count('<script nonce="n0nce">') == 2  # Folium's globals in the head, then the map itself
 
 
 def test_map_frame_is_framed_only_by_us_and_keeps_to_the_users_area(client, auth, mapped):
@@ -147,6 +153,81 @@ def test_a_worker_sees_their_households_clustered_and_no_warnings(client, auth, 
     frame = client.get("/maps/610923100001001/frame")
     assert frame.status_code == 200
     assert b"L.markerClusterGroup" in frame.data and b"warnings" not in frame.data
+
+
+PAYLOAD = '<img src=x onerror="window.pwned=1">'
+
+
+def _rename(app, round_id, round_name, village_name):
+    with app.app_context():
+        db.session.get(Round, round_id).name = round_name
+        _area("610923100001").name = village_name
+        db.session.commit()
+
+
+def test_a_round_named_with_markup_is_escaped_in_the_map_frame(app, client, auth, mapped):
+    _rename(app, mapped["round"], "<img src=x onerror=alert(1)>", "<b>城南</b>社区")
+    auth.login("admin")
+    frame = client.get("/maps/610923/frame")
+    assert frame.status_code == 200 and b"<img" not in frame.data and b"<b>" not in frame.data
+    # HTML text in a JSON string: &lt; is written \u0026lt; there
+    assert rb"\u0026lt;img src=x onerror=alert(1)\u0026gt;" in frame.data
+    assert _in_json("&lt;b&gt;城南&lt;/b&gt;社区").replace(b"&", rb"\u0026") in frame.data
+
+
+def test_names_with_template_syntax_are_shown_not_run_on_the_server(app, client, auth, mapped):
+    """Folium renders its output a second time as a Jinja template: stored text must not be code there."""
+    _rename(app, mapped["round"], "{{ 'pwn' | upper }}{%", "{{ config.SECRET_KEY }}")
+    with app.app_context():
+        for household in db.session.scalars(sa.select(Household)):
+            household.door_label = f"{{{{ lipsum.__globals__.os.getcwd() }}}} {household.id}"
+            household.lat, household.lon = 33.3, 108.3
+        db.session.commit()
+    auth.login("admin")
+    frame = client.get("/maps/610923/frame")
+    assert frame.status_code == 200 and b"test-secret" not in frame.data and b"PWN" not in frame.data
+    assert b"config.SECRET_KEY" in frame.data and rb"pwn\u0026#39; | upper" in frame.data
+    auth.logout()
+    auth.login("worker_a")
+    frame = client.get("/maps/610923100001001/frame")
+    assert frame.status_code == 200 and b"getcwd()" in frame.data
+    assert str(Path.cwd()).encode() not in frame.data
+
+
+def test_map_runs_under_the_strict_policy_and_shows_markup_in_names_as_text(live_server, browser, app, mapped):
+    """Real Chromium, scripts allowed only with the nonce: the layers still draw, the layer switch and the
+    popups show a name made of markup as text, its handler never runs, and nothing breaks the policy."""
+    _rename(app, mapped["round"], PAYLOAD, PAYLOAD.replace("1", "2") + "城南社区")
+    context = browser.new_context(locale="zh-CN")
+    context.add_init_script("""document.addEventListener('securitypolicyviolation',
+        e => (window.violations = window.violations || []).push(e.violatedDirective + ' ' + e.blockedURI));""")
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1")
+                  else route.abort())
+    console = []
+    page_ = context.new_page()
+    page_.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    log_in(page_, live_server, "admin")
+    page_.goto(live_server + "/maps/610923")
+    frame = page_.frame_locator("iframe.map-frame")
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for()
+    overlays = frame.locator(".leaflet-control-layers-overlays")
+    assert PAYLOAD in overlays.inner_text() and overlays.locator("img").count() == 0
+    inside = page_.frames[1]
+    drawn = inside.evaluate("""() => Object.values(window).filter(v => v instanceof L.GeoJSON && v._map)
+        .reduce((n, g) => n + g.getLayers().length, 0)""")
+    assert drawn >= 3
+    popup = inside.evaluate("""() => {
+        const village = Object.values(window).filter(v => v instanceof L.GeoJSON && v._map)
+          .flatMap(g => g.getLayers()).find(l => l.feature.properties.k === '610923100001');
+        village.fire('click', {latlng: village.getLatLng()});
+        const content = document.querySelector('.leaflet-popup-content');
+        return [content.textContent, content.querySelectorAll('img').length]; }""")
+    assert popup[0].startswith(PAYLOAD.replace("1", "2") + "城南社区") and popup[1] == 0
+    page_.wait_for_timeout(200)
+    for where in (page_, inside):
+        assert where.evaluate("() => [window.pwned, window.violations]") == [None, None]
+    assert console == []
+    context.close()
 
 
 def test_map_draws_its_villages_in_chromium_with_everything_outside_blocked(live_server, browser, mapped):

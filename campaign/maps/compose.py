@@ -12,7 +12,7 @@ from campaign.core.types import utcnow
 from campaign.rounds.models import Round
 
 from . import layers
-from .builders import Assets, Layer, area_map, coverage_legend
+from .builders import Assets, Layer, area_map, coverage_legend, html_text
 from .tiles import provider
 
 
@@ -32,26 +32,28 @@ def assets() -> Assets:
 
 
 def _js(text) -> str:
-    return json.dumps(str(text), ensure_ascii=False)
+    """A JS string literal of the text as HTML text, like the properties it is joined with."""
+    return json.dumps(html_text(text), ensure_ascii=False)
 
 
 def _popups() -> dict[str, str]:
-    """Popup builders (JS, run in the browser with esc() and the feature's properties p)."""
+    """Popup builders (JS, run in the browser on the feature's properties p, whose text is already
+    HTML text: see ``builders.html_text``)."""
     coverage, village = _js(_("Coverage")), _js(_("Open the village"))
     return {
-        "coverage": "return '<strong>'+esc(p.n)+'</strong><br>'+" + coverage + "+': '+(p.v==null?'—':p.v+'%')"
+        "coverage": "return '<strong>'+p.n+'</strong><br>'+" + coverage + "+': '+(p.v==null?'—':p.v+'%')"
                     "+' ('+p.r+' / '+p.s+')<br><a target=\"_top\" href=\"" + url_for("coverage.index")
-                    + "'+esc(p.k)+'\">'+" + village + "+'</a>';",
-        "zero": "return '<strong>'+esc(p.n)+'</strong><br>'+(p.x?" + _js(_("Cases")) + "+': '+p.x:"
+                    + "'+p.k+'\">'+" + village + "+'</a>';",
+        "zero": "return '<strong>'+p.n+'</strong><br>'+(p.x?" + _js(_("Cases")) + "+': '+p.x:"
                 + _js(_("No case in the period")) + ")+'<br><a target=\"_top\" href=\"" + url_for(
-                    "incidents.zero") + "?area='+esc(p.k)+'\">'+" + _js(_("Zero-incident figures")) + "+'</a>';",
-        "targets": "return '<strong>'+esc(p.n)+'</strong><br>'+esc(p.sl)+(p.sn?' · '+esc(p.sn):'')"
+                    "incidents.zero") + "?area='+p.k+'\">'+" + _js(_("Zero-incident figures")) + "+'</a>';",
+        "targets": "return '<strong>'+p.n+'</strong><br>'+p.sl+(p.sn?' · '+p.sn:'')"
                    "+'<br><a target=\"_top\" href=\"" + url_for("creation.index") + "'+p.t+'\">'+"
                    + _js(_("Open the target")) + "+'</a>';",
-        "warnings": "return '<strong>'+esc(p.n)+'</strong><br>'+esc(p.l)+(p.o?' · '+" + _js(_("overdue")) + ":'')"
+        "warnings": "return '<strong>'+p.n+'</strong><br>'+p.l+(p.o?' · '+" + _js(_("overdue")) + ":'')"
                     "+'<br><a target=\"_top\" href=\"" + url_for("warnings.index") + "'+p.w+'\">'+"
                     + _js(_("Open the warning")) + "+'</a>';",
-        "households": "return '<strong>'+esc(p.n)+'</strong>';",
+        "households": "return '<strong>'+p.n+'</strong>';",
     }
 
 

@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from campaign import CSP
 from campaign.accounts.access import county_required
 from campaign.areas.access import get_area_or_404
+from campaign.core.csp import csp_nonce, policy
 from campaign.core.imports import import_page, scoped
 from campaign.core.inputs import parse_id
 from campaign.core.period import period_from_args
@@ -17,6 +17,7 @@ from campaign.rounds.models import Round
 from campaign.rounds.services import current_round, rounds_for
 
 from .boundaries import EXAMPLE, import_boundaries
+from .builders import page
 from .compose import map_for
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
@@ -58,10 +59,9 @@ def frame(code: str):
     form, ok = period_from_args()
     if not ok:
         return _("The period is not valid."), 400
-    html = map_for(area, current_user, round_=_round(area), start=form.start.data, end=form.end.data,
-                 config=current_app.config).get_root().render()
-    return html, {"X-Frame-Options": "SAMEORIGIN",
-                  "Content-Security-Policy": CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")}
+    html = page(map_for(area, current_user, round_=_round(area), start=form.start.data, end=form.end.data,
+                        config=current_app.config), nonce=csp_nonce())
+    return html, {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": policy(frame_ancestors="'self'")}
 
 
 @bp.route("/boundaries/import", methods=["GET", "POST"])
