@@ -35,20 +35,21 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-# Inline handlers (confirm dialogs) need 'unsafe-inline'; images may come from a tile provider.
-CSP = ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'")
-
-
 def register_security_headers(app: Flask) -> None:
-    """Headers every response carries: no sniffing, no framing, no referrer leaking paths."""
+    """Headers every response carries: no sniffing, no framing, no referrer leaking paths, scripts only
+    from the app or with the response's nonce (``core/csp.py``), and HSTS once cookies are HTTPS-only."""
+    from .core.csp import HSTS, csp_nonce, policy
+
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.after_request
     def secure(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", policy())
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 
