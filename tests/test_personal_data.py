@@ -1,9 +1,7 @@
 """Personal data of households (PIPL): audited views, guarded phone search, no-store, encryption at
 rest, the right of access and erasure."""
-import io
 import json
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -11,14 +9,11 @@ from campaign import create_app
 from campaign.areas.models import Area
 from campaign.audit.models import AuditEntry
 from campaign.core import crypto
-from campaign.coverage.services import area_figures, worker_figures
 from campaign.extensions import db, limiter
 from campaign.households.importer import import_households
 from campaign.households.models import Household
-from campaign.visits.models import Visit
-from campaign.visits.services import record_visits
 
-from . import factories, visiting
+from . import factories
 from .conftest import _test_config
 
 PHONE = "13812345678"
@@ -144,7 +139,8 @@ def test_the_phone_column_holds_no_plain_digits_yet_the_app_shows_and_finds_it(a
 
 def test_imported_phones_are_encrypted_and_found(ctx):
     factories.small_county()
-    report = import_households("网格编码,门牌/地址,户主姓名,联系电话\n610923100001002,9组9号,王强,0915-6821234\n".encode())
+    roster = "网格编码,门牌/地址,户主姓名,联系电话\n610923100001002,9组9号,王强,0915-6821234\n"
+    report = import_households(roster.encode())
     assert report.ok
     db.session.commit()
     stored = db.session.execute(sa.text("SELECT phone FROM household WHERE door_label = '9组9号'")).scalar()

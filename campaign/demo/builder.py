@@ -30,7 +30,7 @@ from campaign.core.types import utcnow
 from campaign.creation.models import Certificate, CreationCriteria, CreationSettings, CreationTarget
 from campaign.events.models import EventPhoto, PublicityEvent
 from campaign.extensions import db
-from campaign.households.models import Household
+from campaign.households.models import Household, phone_index
 from campaign.incidents.models import Incident
 from campaign.maps.models import AreaBoundary
 from campaign.rounds.models import Round
@@ -183,14 +183,15 @@ def _household_rows(rng: random.Random, people: People, grid, count: int, now) -
         elderly = members == 1 and rng.random() < 0.45
         located = rng.random() < 0.92
         h_lat, h_lon = (round(walk_lat, 6), round(walk_lon, 6)) if located else (None, None)
-        rows.append((grid_id, label, people.name(surnames[k]) if rng.random() < 0.88 else None,
-                     people.phone() if rng.random() < 0.78 else None, members, elderly,
-                     rng.random() < 0.04, h_lat, h_lon, now, now))
+        name = people.name(surnames[k]) if rng.random() < 0.88 else None  # draws in the same order as before
+        phone = people.phone() if rng.random() < 0.78 else None
+        rows.append((grid_id, label, name, phone, phone_index(phone), members, elderly, rng.random() < 0.04,
+                     h_lat, h_lon, now, now))
     return rows
 
 
-HOUSEHOLD_COLUMNS = ("grid_id", "door_label", "head_name", "phone", "members", "elderly_alone", "at_risk",
-                     "lat", "lon", "created_at", "updated_at")
+HOUSEHOLD_COLUMNS = ("grid_id", "door_label", "head_name", "phone", "phone_index", "members", "elderly_alone",
+                     "at_risk", "lat", "lon", "created_at", "updated_at")
 
 
 def _insert_households(rows: list[tuple]) -> None:
