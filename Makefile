@@ -34,7 +34,7 @@ run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
 	@echo
-	@echo "  Open http://$(HOST):$(PORT)/ and log in (password wuzha2026, demo data only):"
+	@echo "  Open http://$(HOST):$(PORT)/ and log in (password Wuzha@2026, demo data only):"
 	@echo "    admin     county office of 宁陕县 (whole county)"
 	@echo "    official  township official of 城关镇"
 	@echo "    worker    grid worker with two grids in 城关镇"

@@ -28,7 +28,7 @@ def tree_pages(url: str) -> dict[str, dict[str, float]]:
         county = db.session.scalar(sa.select(Area.code).where(Area.level == AreaLevel.COUNTY)
                                    .order_by(Area.household_count.desc()).limit(1))
     client = app.test_client()
-    client.post("/login", data={"username": "admin", "password": "wuzha2026"})
+    client.post("/login", data={"username": "admin", "password": "Wuzha@2026"})
 
     def get(url_path):
         def call():

@@ -51,7 +51,7 @@ def run(kind: str = "sqlite") -> None:
         row("100 certificates in one PDF", f"{seconds:.2f} s", "target 20 s", seconds < 20)
         row("  its size", f"{len(pdf) / 1e6:.1f} MB")
     client = app.test_client()
-    client.post("/login", data={"username": "admin", "password": "wuzha2026"})
+    client.post("/login", data={"username": "admin", "password": "Wuzha@2026"})
     http = sample(lambda: client.get(f"/creation/{target_id}/certificate.pdf"), 10)
     row("GET /creation/<id>/certificate.pdf", f"{http['median_ms']:.0f} ms", "target 500 ms",
         http["median_ms"] < 500)

@@ -50,7 +50,7 @@ def run(url: str) -> None:
         base = f"http://127.0.0.1:{PORT}"
         page.goto(base + "/login")
         page.fill("#username", "worker")
-        page.fill("#password", "wuzha2026")
+        page.fill("#password", "Wuzha@2026")
         page.click("main button[type=submit]")
         page.goto(base + "/visits/")
         page.wait_for_selector("[data-household]")

@@ -69,7 +69,7 @@ def coverage_times(url: str) -> None:
                       "AND a.code >= :p AND a.code < :q")
         connection = db.engine.raw_connection()
         client = app.test_client()
-        client.post("/login", data={"username": "admin", "password": "wuzha2026"})
+        client.post("/login", data={"username": "admin", "password": "Wuzha@2026"})
         print(f"  coverage with {visits:,} visits in the round:")
         for label, area in areas:
             api = sample(lambda a=area: client.get(f"/api/v1/coverage?round={round_id}&area={a.code}"), 15)
@@ -110,7 +110,7 @@ def batch_throughput(url: str) -> None:
         clients = []
         for username, grid in workers:
             client = Client(PORT)
-            client.log_in(username, "wuzha2026")
+            client.log_in(username, "Wuzha@2026")
             walk = client.get_json(f"/api/v1/walklist?grid={grid}")
             clients.append((client, walk))
         # one phone after another: latency of a 50-visit batch

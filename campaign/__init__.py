@@ -70,12 +70,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    from .accounts.models import User
+    from .accounts.sessions import init_sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    init_sessions(app)  # user loader (session versions), idle expiry, forced password change
 
     with app.app_context():
         from . import models  # noqa: F401  (every model registered on the metadata)
@@ -96,6 +93,7 @@ def _tune_sqlite(engine) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.account_views import bp as account_bp
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .areas.views import bp as areas_bp
@@ -114,8 +112,8 @@ def register_blueprints(app: Flask) -> None:
     from .visits.views import bp as visits_bp
     from .warnings.views import bp as warnings_bp
 
-    for blueprint in (main_bp, accounts_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp, api_bp,
-                      incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp,
+    for blueprint in (main_bp, accounts_bp, account_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp,
+                      api_bp, incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp,
                       maps_bp, jobs_bp, reports_bp):
         app.register_blueprint(blueprint)
 

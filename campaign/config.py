@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
@@ -25,10 +26,17 @@ class Config:
     PHOTO_REQUEST_PIXELS = 40_000_000
     # An uploaded import larger than this runs as a background job whose page shows its progress.
     IMPORT_BACKGROUND_BYTES = 256 * 1024
-    # Failed log-ins allowed per user name (and per address) in the window before throttling.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_MAX_FAILURES_PER_IP = 30
-    LOGIN_WINDOW_SECONDS = 15 * 60
+    # Failed log-ins (limits syntax) per user name at one address, per address, and per user name
+    # over all addresses (off: anyone could lock the owner out), and wrong second-factor codes per user.
+    LOGIN_LIMIT_PER_USER_ADDRESS = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+    LOGIN_LIMIT_PER_USER = ""
+    LOGIN_LIMIT_CODES = "5 per 15 minutes"
+    # Remember-me (grid workers' phones only) lasts at most 30 days; it follows SESSION_COOKIE_SECURE.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # A session left idle this long ends: office and officials, and grid workers' phones.
+    IDLE_MINUTES_OFFICE = 30
+    IDLE_MINUTES_WORKER = 12 * 60
     PER_PAGE = 50
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign import create_app
-from campaign.extensions import db
+from campaign.extensions import db, limiter
 from campaign.jobs import runner as jobs
 
 from . import factories
@@ -66,6 +66,7 @@ def app(_schema, database_url):
     """The app, with no context pushed: each request gets its own context and session, as in
     production. Check the database inside ``with app.app_context():``."""
     app = create_app(_test_config(database_url))
+    limiter.reset()  # the limiter's memory storage outlives the app: no counts leak between tests
     yield app
     jobs.wait_all()  # background jobs finish before their tables are cleared
     with app.app_context():

@@ -98,8 +98,8 @@ def test_demo_accounts_log_in_with_the_documented_password(demo):
     worker = accounts["worker"]
     assert worker.role is Role.WORKER and len(worker.grids) == 2
     assert all(g.code.startswith("610923100") for g in worker.grids)
-    assert all(accounts[name].check_password("wuzha2026") for name in ("admin", "official", "worker"))
-    assert accounts["gw610923100002"].check_password("wuzha2026")
+    assert all(accounts[name].check_password("Wuzha@2026") for name in ("admin", "official", "worker"))
+    assert accounts["gw610923100002"].check_password("Wuzha@2026")
 
 
 def test_demo_has_a_finished_and_a_current_round_with_visits(demo):

@@ -8,7 +8,7 @@ from campaign.extensions import db
 def test_demo_command_loads_once_and_refuses_to_overwrite(app, runner):
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0, result.output
-    assert "25000 households" in result.output and "wuzha2026" in result.output
+    assert "25000 households" in result.output and "Wuzha@2026" in result.output
     assert "admin" in result.output and "official" in result.output and "worker" in result.output
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output

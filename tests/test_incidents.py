@@ -103,7 +103,7 @@ def test_zero_page_shows_the_seed_figures(app, client, auth):
     with app.app_context():
         build_demo(scale="county", seed=11)
         db.session.commit()
-    client.post("/login", data={"username": "admin", "password": "wuzha2026"})
+    client.post("/login", data={"username": "admin", "password": "Wuzha@2026"})
     page = client.get("/incidents/zero?area=610923&start=2022-01-01&end=2022-12-31").get_data(as_text=True)
     for text in ("9", "19.39", "35.71%", "74.50%", "54.5%", "88.75%", "同比下降"):
         assert text in page, text

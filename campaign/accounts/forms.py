@@ -2,16 +2,39 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from .models import Role
+from .passwords import MAX_LENGTH
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    remember = BooleanField(_l("Keep me logged in on this device"))
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    remember = BooleanField(_l("Keep me logged in on this phone (grid workers)"))
     submit = SubmitField(_l("Log in"))
+
+
+class CodeForm(FlaskForm):
+    """The second step of a log-in with two-step log-in on, or the confirmation of a setting."""
+
+    code = StringField(_l("Code from the authenticator app"), validators=[DataRequired(), Length(max=12)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))])
+
+
+class TotpDisableForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    code = StringField(_l("Code from the authenticator app"), validators=[DataRequired(), Length(max=12)])
+
+
+class PolicyForm(FlaskForm):
+    totp_required = BooleanField(_l("County-office accounts must use two-step log-in"))
 
 
 class UserForm(FlaskForm):
@@ -22,7 +45,9 @@ class UserForm(FlaskForm):
     area_code = StringField(_l("Area code (township for officials, county for the county office)"),
                             validators=[Optional(), Length(max=20)])
     grid_codes = TextAreaField(_l("Grid codes (grid workers; one per line)"), validators=[Optional()])
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=128)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=MAX_LENGTH)])
+    must_change_password = BooleanField(_l("Must change the password at the next log-in"))
+    remove_totp = BooleanField(_l("Remove two-step log-in (lost phone)"))
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
 

@@ -60,6 +60,14 @@ class User(UserMixin, db.Model):
     active: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Part of every session and remember cookie; bumping it ends all of this user's sessions.
+    session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Second factor (TOTP). The secret is kept from enrolment; it counts only once confirmed.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_enabled: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # The last time step whose code was accepted, so that a code cannot be used twice.
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
     area: so.Mapped[Area | None] = so.relationship()
     grids: so.Mapped[list[Area]] = so.relationship(secondary=user_grid, order_by=Area.code)
@@ -67,6 +75,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """The session and remember cookies name the user and the session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie issued so far stops working."""
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -104,6 +120,10 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
+# User names are unique regardless of case: "Admin" cannot sit beside "admin".
+sa.Index("uq_user_username_lower", sa.func.lower(User.username), unique=True)
+
+
 class LoginAttempt(db.Model):
     """One log-in attempt, kept to throttle guessing."""
 
@@ -116,3 +136,13 @@ class LoginAttempt(db.Model):
     ip: so.Mapped[str] = so.mapped_column(sa.String(45))
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     success: so.Mapped[bool]
+
+
+class SecurityPolicy(db.Model):
+    """Security settings a county office chooses for its own county (or city)."""
+
+    __tablename__ = "security_policy"
+
+    area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True)
+    # County-office accounts must log in with a second factor (TOTP).
+    totp_required: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())

@@ -1,10 +1,7 @@
 """Operations on people and log-in. They flush, never commit."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area, AreaLevel
@@ -13,51 +10,81 @@ from campaign.core.text import clean, clean_phone, is_valid_phone
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
-from .models import ROLE_AREA_LEVELS, LoginAttempt, Role, User
-
-MIN_PASSWORD = 8
-
-
-class Throttled(DomainError):
-    """Too many failed log-ins; the user must wait."""
+from . import throttle
+from .models import ROLE_AREA_LEVELS, LoginAttempt, Role, SecurityPolicy, User
+from .passwords import check_strength, check_without_user
+from .throttle import Throttled  # noqa: F401  (views catch it from here)
 
 
 def get_by_username(username: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def _recent_failures(column, value: str) -> int:
-    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    last_success = (sa.select(sa.func.max(LoginAttempt.at))
-                    .where(column == value, LoginAttempt.success.is_(True)).scalar_subquery())
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since,
-            sa.or_(last_success.is_(None), LoginAttempt.at > last_success)))
+    """User names are unique regardless of case, and found regardless of case."""
+    return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower()))
 
 
 def authenticate(*, username: str, password: str, ip: str) -> User:
-    """The user with these credentials. Failures are recorded; too many of them lock the name out."""
+    """The user with these credentials. Every attempt is recorded; failures are throttled per
+    address and per user name at that address, and a success resets nothing."""
     username = clean(username)
-    config = current_app.config
-    if (_recent_failures(LoginAttempt.username, username) >= config["LOGIN_MAX_FAILURES"]
-            or _recent_failures(LoginAttempt.ip, ip) >= config["LOGIN_MAX_FAILURES_PER_IP"]):
-        minutes = config["LOGIN_WINDOW_SECONDS"] // 60
-        raise Throttled(_l("Too many failed log-ins. Try again in %(minutes)s minutes.", minutes=minutes))
+    throttle.check(username, ip)
     user = get_by_username(username)
-    ok = user is not None and user.check_password(password) and user.is_active
+    if user is None or not user.is_active:
+        ok = check_without_user(password)  # as slow as a real check: the timing tells nothing
+    else:
+        ok = user.check_password(password)
     db.session.add(LoginAttempt(username=username[:64], ip=ip[:45], success=ok))
-    if not ok:
-        db.session.flush()
-        raise DomainError(_l("Wrong user name or password."), field="password")
-    user.last_login_at = utcnow()
     db.session.flush()
+    if not ok:
+        throttle.failed(username, ip)
+        raise DomainError(_l("Wrong user name or password."), field="password")
     return user
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise DomainError(_l("A password needs at least %(n)s characters.", n=MIN_PASSWORD), field="password")
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: every session and remember cookie stops working."""
+    user.end_sessions()
+    db.session.flush()
+
+
+def change_password(user: User, *, current: str, new: str, ip: str) -> None:
+    """The user's own change; a wrong current password counts as a failed log-in."""
+    throttle.check(user.username, ip)
+    if not user.check_password(current):
+        throttle.failed(user.username, ip)
+        raise DomainError(_l("The current password is wrong."), field="current")
+    check_strength(new, username=user.username, field="new")
+    if user.check_password(new):
+        raise DomainError(_l("Choose a password different from the current one."), field="new")
+    user.set_password(new)
+    user.must_change_password = False
+    end_sessions(user)
+
+
+def totp_required(user: User) -> bool:
+    """County-office accounts need a second factor once their county has turned it on."""
+    if not user.is_county or user.area_id is None:
+        return False
+    policy = db.session.get(SecurityPolicy, user.area_id)
+    return policy is not None and policy.totp_required
+
+
+def policy_for(area: Area) -> SecurityPolicy:
+    """The county's settings; the defaults (not stored) while it has chosen none."""
+    return db.session.get(SecurityPolicy, area.id) or SecurityPolicy(area_id=area.id, totp_required=False)
+
+
+def set_policy(area: Area, *, totp_required: bool) -> SecurityPolicy:
+    policy = db.session.get(SecurityPolicy, area.id)
+    if policy is None:
+        policy = SecurityPolicy(area_id=area.id)
+        db.session.add(policy)
+    policy.totp_required = totp_required
+    db.session.flush()
+    return policy
 
 
 def _check_assignment(role: Role, area: Area | None, grids: list[Area]) -> None:
@@ -72,14 +99,18 @@ def _check_assignment(role: Role, area: Area | None, grids: list[Area]) -> None:
 
 
 def create_user(*, username: str, display_name: str, role: Role, password: str,
-                area: Area | None = None, grids: list[Area] | None = None, phone: str = "") -> User:
+                area: Area | None = None, grids: list[Area] | None = None, phone: str = "",
+                must_change_password: bool = False) -> User:
+    """A new account. One made by another person (the county office) must change its password
+    at first log-in; one made by a command need not."""
     username = clean(username)
     if not username or len(username) > 64 or " " in username:
         raise DomainError(_l("A user name has 1 to 64 characters and no spaces."), field="username")
     if get_by_username(username) is not None:
         raise DomainError(_l("The user name %(name)s is taken.", name=username), field="username")
-    _check_password(password)
-    user = User(username=username, display_name=clean(display_name) or username, role=role)
+    check_strength(password, username=username)
+    user = User(username=username, display_name=clean(display_name) or username, role=role,
+                must_change_password=must_change_password)
     _assign(user, role=role, area=area, grids=grids or [], phone=phone)
     user.set_password(password)
     db.session.add(user)
@@ -88,13 +119,26 @@ def create_user(*, username: str, display_name: str, role: Role, password: str,
 
 
 def update_user(user: User, *, display_name: str, role: Role, area: Area | None, grids: list[Area],
-                phone: str, active: bool, password: str = "") -> User:
+                phone: str, active: bool, password: str = "", must_change_password: bool | None = None,
+                remove_totp: bool = False) -> User:
+    """The county office's edit. A new password, deactivation or a removed second factor end
+    the user's sessions; a password set by the office must be changed at the next log-in."""
     user.display_name = clean(display_name) or user.username
     _assign(user, role=role, area=area, grids=grids, phone=phone)
+    ends = user.active and not active
     user.active = active
+    if must_change_password is not None:
+        user.must_change_password = must_change_password
     if password:
-        _check_password(password)
+        check_strength(password, username=user.username)
         user.set_password(password)
+        user.must_change_password = True
+        ends = True
+    if remove_totp and (user.totp_enabled or user.totp_secret):
+        user.totp_secret, user.totp_enabled, user.totp_last_step = None, False, None
+        ends = True
+    if ends:
+        user.end_sessions()
     db.session.flush()
     return user
 

@@ -45,7 +45,7 @@ from .visits import add_grid_workers, add_visits
 from .warnings import add_demo_warnings
 
 DATA = Path(__file__).parent / "data"
-DEMO_PASSWORD = "wuzha2026"
+DEMO_PASSWORD = "Wuzha@2026"
 
 
 @dataclass(frozen=True)
