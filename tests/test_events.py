@@ -6,6 +6,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from campaign.accounts.models import Role, User
+from campaign.areas.models import Area
 from campaign.audit.models import AuditEntry
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
@@ -142,3 +144,74 @@ def test_counts_page(client, auth, county):
     post_event(client)
     page = client.get("/events/counts?area=610923100&start=2026-01-01&end=2026-12-31").get_data(as_text=True)
     assert 'data-figure="events">1<' in page
+
+
+# --- who may change an event ------------------------------------------------------------------
+
+def event_recorded_by(app, username: str, photos=()) -> int:
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        area = db.session.scalar(sa.select(Area).where(Area.code == "610923100001001"))
+        event = services.create_event(area=area, fields=fields(), photos=list(photos), user=user)
+        db.session.commit()
+        return event.id
+
+
+def tried_changes(client, event_id: int) -> list[int]:
+    with client.application.app_context():
+        photo_ids = db.session.scalars(sa.select(EventPhoto.id).where(EventPhoto.event_id == event_id)).all()
+    edit = {"kind": "school", "held_on": "2026-03-01", "area_code": "610923100001001", "attendees": "1"}
+    return [client.get(f"/events/{event_id}/edit").status_code,
+            client.post(f"/events/{event_id}/edit", data=edit).status_code,
+            *[client.post(f"/events/{event_id}/photos/{p}/delete").status_code for p in photo_ids],
+            client.post(f"/events/{event_id}/delete").status_code]
+
+
+def event_state(app, event_id: int):
+    with app.app_context():
+        event = db.session.get(PublicityEvent, event_id)
+        return event and (event.kind, event.attendees, len(event.photos))
+
+
+def test_a_worker_can_neither_edit_nor_delete_an_event_the_county_office_recorded(app, client, auth, county):
+    event_id = event_recorded_by(app, "admin", photos=[jpeg_with_gps()])
+    before = event_state(app, event_id)
+    auth.login("worker_a")
+    page = client.get(f"/events/{event_id}")
+    assert page.status_code == 200  # the worker still sees the event of their grid
+    assert f"/events/{event_id}/edit" not in page.get_data(as_text=True)
+    assert f"/events/{event_id}/delete" not in page.get_data(as_text=True)
+    assert tried_changes(client, event_id) == [403, 403, 403, 403]
+    assert event_state(app, event_id) == before
+
+
+def test_an_official_may_not_change_an_event_the_county_office_recorded(app, client, auth, county):
+    event_id = event_recorded_by(app, "admin")
+    before = event_state(app, event_id)
+    auth.login("official_a")
+    assert tried_changes(client, event_id) == [403, 403, 403]
+    auth.logout()
+    auth.login("official_b")
+    assert tried_changes(client, event_id) == [404, 404, 404]
+    assert event_state(app, event_id) == before
+
+
+def test_another_worker_of_the_same_grid_may_only_look(app, client, auth, county):
+    with app.app_context():
+        grid = db.session.scalar(sa.select(Area).where(Area.code == "610923100001001"))
+        factories.UserFactory(username="worker_a2", role=Role.WORKER, grids=[grid])
+        db.session.commit()
+    event_id = event_recorded_by(app, "worker_a", photos=[jpeg_with_gps()])
+    auth.login("worker_a2")
+    assert "/edit" not in client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert tried_changes(client, event_id) == [403, 403, 403, 403]
+    assert event_state(app, event_id) == (EventKind.COURTYARD, 35, 1)
+
+
+@pytest.mark.parametrize("username", ["worker_a", "official_a", "admin"])
+def test_the_recorder_and_the_offices_above_may_change_a_workers_event(app, client, auth, county, username):
+    event_id = event_recorded_by(app, "worker_a", photos=[jpeg_with_gps()])
+    auth.login(username)
+    assert f"/events/{event_id}/edit" in client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert tried_changes(client, event_id) == [200, 302, 302, 302]
+    assert event_state(app, event_id) is None

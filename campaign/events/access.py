@@ -1,10 +1,12 @@
-"""The one way views fetch events and their photos: inside the user's area, or 404."""
+"""The one way views fetch events and their photos: inside the user's area, or 404; to change one,
+also its recorder or an office at or above the recorder's level, or 403."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
+from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
 from campaign.areas.scope import within, within_any
 from campaign.extensions import db
@@ -21,15 +23,35 @@ def events_query(user=None, *, area: Area | None = None):
     return query.order_by(PublicityEvent.held_on.desc(), PublicityEvent.id.desc())
 
 
-def get_event_or_404(event_id: int, user=None) -> PublicityEvent:
+# Offices in the order they stand: a grid worker changes only what they recorded themselves.
+RANKS = {Role.WORKER: 0, Role.OFFICIAL: 1, Role.COUNTY: 2}
+
+
+def may_change(event: PublicityEvent, user=None) -> bool:
+    """Its recorder, and the offices above (the township's officials, the county office) may
+    edit or delete an event; other workers of the area may only look at it. An event without a
+    recorder (imported, or its account removed) belongs to the offices."""
+    user = user or current_user
+    if event.created_by_id == user.id:
+        return True
+    if user.role is Role.WORKER:
+        return False
+    recorder = db.session.get(User, event.created_by_id) if event.created_by_id else None
+    return recorder is None or RANKS[user.role] >= RANKS[recorder.role]
+
+
+def get_event_or_404(event_id: int, user=None, *, change: bool = False) -> PublicityEvent:
+    """An event in the user's area (else 404); ``change``: one the user may also change (else 403)."""
     event = db.session.scalar(events_query(user).where(PublicityEvent.id == event_id))
     if event is None:
         abort(404)
+    if change and not may_change(event, user):
+        abort(403)
     return event
 
 
-def get_photo_or_404(event_id: int, photo_id: int, user=None) -> EventPhoto:
-    event = get_event_or_404(event_id, user)
+def get_photo_or_404(event_id: int, photo_id: int, user=None, *, change: bool = False) -> EventPhoto:
+    event = get_event_or_404(event_id, user, change=change)
     photo = next((p for p in event.photos if p.id == photo_id), None)
     if photo is None:
         abort(404)

@@ -12,7 +12,7 @@ from campaign.core.period import period_from_args
 from campaign.extensions import db
 
 from . import exports, services
-from .access import events_query, get_event_or_404, get_photo_or_404
+from .access import events_query, get_event_or_404, get_photo_or_404, may_change
 from .forms import EventForm
 from .models import EventKind
 from .photos import MAX_BYTES
@@ -77,13 +77,14 @@ def new():
 @bp.get("/<int:event_id>")
 @login_required
 def show(event_id: int):
-    return render_template("events/show.html", event=get_event_or_404(event_id))
+    event = get_event_or_404(event_id)
+    return render_template("events/show.html", event=event, may_change=may_change(event))
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(event_id: int):
-    event = get_event_or_404(event_id)
+    event = get_event_or_404(event_id, change=True)
     form = EventForm(obj=event)
     if request.method == "GET":
         form.area_code.data = event.area.code
@@ -100,7 +101,7 @@ def edit(event_id: int):
 @bp.post("/<int:event_id>/delete")
 @login_required
 def delete(event_id: int):
-    event = get_event_or_404(event_id)
+    event = get_event_or_404(event_id, change=True)
     press(lambda: services.delete_event(event, user=current_user), done=_("Event deleted."))
     return redirect(url_for("events.index"))
 
@@ -117,7 +118,7 @@ def photo(event_id: int, photo_id: int):
 @bp.post("/<int:event_id>/photos/<int:photo_id>/delete")
 @login_required
 def delete_photo(event_id: int, photo_id: int):
-    image = get_photo_or_404(event_id, photo_id)
+    image = get_photo_or_404(event_id, photo_id, change=True)
     press(lambda: services.remove_photo(image.event, image, current_user), done=_("Photo removed."))
     return redirect(url_for("events.show", event_id=event_id))
 
