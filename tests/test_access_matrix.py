@@ -142,6 +142,13 @@ MATRIX = [
     ("post", "/events/{event}/edit", "events.edit", "official_a", "official_b", 302, 404,
      {"kind": "school", "held_on": "{starts}", "area_code": "610923100001", "attendees": "40"}),
     ("post", "/events/{event}/delete", "events.delete", "official_a", "official_b", 302, 404, None),
+    # An event the county office recorded: a worker of its grid sees it but may not change it.
+    ("get", "/events/{county_event}/edit", "events.edit", "admin", "worker_a", 200, 403, None),
+    ("post", "/events/{county_event}/edit", "events.edit", "admin", "worker_a", 302, 403,
+     {"kind": "school", "held_on": "{starts}", "area_code": "610923100001001", "attendees": "40"}),
+    ("post", "/events/{county_event}/delete", "events.delete", "admin", "worker_a", 302, 403, None),
+    ("post", "/events/{county_event}/photos/{county_photo}/delete", "events.delete_photo", "admin", "official_a",
+     302, 403, None),
     ("get", "/events/{event}/photos/{photo}.jpg", "events.photo", "worker_a", "worker_b", 200, 404, None),
     ("post", "/events/{event}/photos/{photo}/delete", "events.delete_photo", "official_a", "official_b", 302, 404,
      None),
@@ -208,6 +215,10 @@ def matrix_county(app):
         event = PublicityEvent(kind=EventKind.COURTYARD, held_on=round_.starts_on, area=c.grid_a1, attendees=9,
                                photos=[EventPhoto(content=b"\xff\xd8jpeg", width=1, height=1)])
         db.session.add(event)
+        county_event = PublicityEvent(kind=EventKind.SCHOOL, held_on=round_.starts_on, area=c.grid_a1, attendees=5,
+                                      created_by_id=c.admin.id,
+                                      photos=[EventPhoto(content=b"\xff\xd8jpeg", width=1, height=1)])
+        db.session.add(county_event)
         target = creation.create_target(area=c.village_a, fields=creation.check_fields(
             kind=TargetKind.COMMUNITY, name="", area=c.village_a), user=c.official_a)
         school = creation.create_target(area=c.town_a, fields=creation.check_fields(
@@ -221,6 +232,7 @@ def matrix_county(app):
         return {"target": target.id, "school": school.id,
                 "hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
                 "warning": warning.id, "event": event.id, "job": job.id, "photo": event.photos[0].id,
+                "county_event": county_event.id, "county_photo": county_event.photos[0].id,
                 "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
                 "later": (round_.ends_on + timedelta(days=1)).isoformat(),
                 "latest": (round_.ends_on + timedelta(days=9)).isoformat(),
