@@ -8,16 +8,39 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from campaign.jobs import runner
+
 from .errors import DomainError
 from .text import clean
+from .xlsx_reader import MAX_TEXT, SheetRefused, first_sheet_rows, too_long_text, too_many_columns
+
+MAX_LINE = 1024 * 1024  # characters of one CSV line
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one import file may hold (``FLASK_IMPORT_MAX_ROWS``, ``FLASK_IMPORT_MAX_COLUMNS``)."""
+
+    rows: int = 200_000
+    columns: int = 200
+
+    @classmethod
+    def current(cls) -> Limits:
+        if not has_app_context():
+            return cls()
+        config = current_app.config
+        return cls(rows=int(config.get("IMPORT_MAX_ROWS", cls.rows)),
+                   columns=int(config.get("IMPORT_MAX_COLUMNS", cls.columns)))
 
 
 @dataclass(frozen=True)
@@ -111,7 +134,7 @@ def _refuse_other_files(data: bytes) -> None:
         raise FileFormatError(_l("This is a %(kind)s file, not an Excel workbook or a CSV file.", kind=kind))
 
 
-def _workbook_rows(data: bytes) -> list[list[str]]:
+def _workbook_rows(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         is_workbook = "xl/workbook.xml" in archive.namelist()
@@ -120,12 +143,11 @@ def _workbook_rows(data: bytes) -> list[list[str]]:
     if not is_workbook:
         raise FileFormatError(_l("This is a zip archive or another Office document, not an Excel workbook."))
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        yield from first_sheet_rows(archive, len(data), max_columns=limits.columns, check=runner.check_time)
+    except SheetRefused as error:
+        raise FileFormatError(error.message) from None
+    except runner.TimeLimitExceeded:
+        raise
     except Exception as exc:  # a damaged workbook raises anything from zipfile, the XML parser or openpyxl
         raise _unreadable(exc) from exc
 
@@ -134,9 +156,16 @@ def _unreadable(exc: Exception) -> FileFormatError:
     return FileFormatError(_l("The Excel file cannot be read: %(error)s", error=exc))
 
 
-def _raw_rows(data: bytes) -> list[list[str]]:
-    if data[:4] == b"PK\x03\x04":
-        return _workbook_rows(data)
+def _lines(text: str, limit: int) -> Iterator[str]:
+    """The text's lines, refusing one longer than ``limit`` before the csv module splits it."""
+    for number, line in enumerate(io.StringIO(text), start=1):
+        if len(line) > limit:
+            raise FileFormatError(_l("Line %(line)s is longer than %(limit)s characters.",
+                                     line=number, limit=f"{limit:,}"))
+        yield line
+
+
+def _csv_rows(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
     _refuse_other_files(data)
     if b"\x00" in data[:4096]:
         raise FileFormatError(_l("The file is neither an Excel workbook nor a UTF-8 or GBK text file."))
@@ -146,22 +175,45 @@ def _raw_rows(data: bytes) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return [[clean(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+        for line, row in enumerate(csv.reader(_lines(text, MAX_LINE), dialect), start=1):
+            while row and not row[-1].strip():
+                row.pop()
+            if len(row) > limits.columns:
+                raise too_many_columns(limits.columns)
+            if row:
+                yield line, row
+    except SheetRefused as error:
+        raise FileFormatError(error.message) from None
     except csv.Error as exc:  # e.g. a field longer than the csv module allows
         raise FileFormatError(_l("The CSV file cannot be read: %(error)s", error=exc)) from exc
 
 
+def _raw_rows(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    """(line, texts) of every row with a value, cut after its last value, streamed."""
+    rows = _workbook_rows(data, limits) if data[:4] == b"PK\x03\x04" else _csv_rows(data, limits)
+    for count, (line, values) in enumerate(rows, start=1):
+        texts = [_cell_text(v) for v in values]
+        if any(len(text) > MAX_TEXT for text in texts):
+            raise FileFormatError(too_long_text(line).message)
+        if any(texts):
+            yield line, texts
+        if count % 1000 == 0:
+            runner.check_time()
+
+
 def read_table(data: bytes, columns: list[Column]) -> list[Row]:
-    """Rows of the first sheet, keyed by column key. Blank rows are skipped, line numbers kept."""
+    """Rows of the first sheet, keyed by column key. Blank rows are skipped, line numbers kept.
+    Memory follows the values the file holds; columns and data rows are capped (:class:`Limits`)."""
     if not data:
         raise FileFormatError(_l("The file is empty."))
-    raw = _raw_rows(data)
-    header_at = next((i for i, row in enumerate(raw) if any(row)), None)
-    if header_at is None:
+    limits = Limits.current()
+    raw = _raw_rows(data, limits)
+    header = next(raw, None)
+    if header is None:
         raise FileFormatError(_l("The file is empty."))
     lookup = {name: col.key for col in columns for name in col.names()}
     positions: dict[str, int] = {}
-    for index, name in enumerate(raw[header_at]):
+    for index, name in enumerate(header[1]):
         key = lookup.get(_norm_header(name))
         if key and key not in positions:
             positions[key] = index
@@ -172,11 +224,12 @@ def read_table(data: bytes, columns: list[Column]) -> list[Row]:
                columns="、".join(missing))
         )
     rows = []
-    for offset, raw_row in enumerate(raw[header_at + 1:], start=header_at + 2):
-        if not any(raw_row):
-            continue
+    for line, raw_row in raw:
+        if len(rows) >= limits.rows:
+            raise FileFormatError(_l("The file has more than %(limit)s data rows. Split it into files of at most "
+                                     "%(limit)s rows and import them one by one.", limit=f"{limits.rows:,}"))
         values = {key: (raw_row[i] if i < len(raw_row) else "") for key, i in positions.items()}
-        rows.append(Row(line=offset, values=values))
+        rows.append(Row(line=line, values=values))
     if not rows:
         raise FileFormatError(_l("The file has a header row but no data rows: there is nothing to import."))
     return rows

@@ -58,6 +58,17 @@ class Progress:
     total: int = 0
     saved_at: float = field(default=0.0)
     on_change: Callable[[Progress], None] | None = None  # the command line prints each stage
+    deadline: float | None = None  # time.monotonic() past which the work is stopped
+    time_limit: float = 0
+
+
+class TimeLimitExceeded(Exception):
+    """The job ran past its time limit; raised where it next reports progress, so nothing is written."""
+
+    def __init__(self, seconds: float):
+        super().__init__(str(_l("The work took longer than %(seconds)s seconds and was stopped; nothing was "
+                                "written. Split the file into smaller ones and import them one by one.",
+                                seconds=int(seconds))))
 
 
 _live: dict[str, Progress] = {}
@@ -77,7 +88,15 @@ def advance(count: int = 1) -> None:
     progress = _current.get()
     if progress is not None:
         progress.done += count
+        check_time()
         _save(progress)
+
+
+def check_time() -> None:
+    """Stop the current job (raise :class:`TimeLimitExceeded`) once it is past its time limit."""
+    progress = _current.get()
+    if progress is not None and progress.deadline is not None and time.monotonic() > progress.deadline:
+        raise TimeLimitExceeded(progress.time_limit)
 
 
 def track(items: Iterable[T], label, total: int | None = None) -> Iterator[T]:
@@ -116,9 +135,10 @@ def watching(on_change: Callable[[Progress], None]) -> Iterator[None]:
         _current.reset(token)
 
 
-def start(kind: str, title, user, work: Callable[[], Result]) -> Job:
-    """Record the job, start ``work`` in a thread with its own app context and session, and return."""
-    db.session.execute(sa.delete(Job).where(Job.created_at < utcnow() - KEPT_FOR))
+def start(kind: str, title, user, work: Callable[[], Result], *, time_limit: float | None = None) -> Job:
+    """Record the job, start ``work`` in a thread with its own app context and session, and return.
+    With a ``time_limit`` (seconds) the work is stopped the next time it reports progress past it."""
+    _drop_old()
     job = Job(id=uuid.uuid4().hex, kind=kind, title=str(title)[:200], user_id=user.id, state=JobState.RUNNING,
               step=str(_l("Waiting to start")))
     db.session.add(job)
@@ -126,9 +146,26 @@ def start(kind: str, title, user, work: Callable[[], Result]) -> Job:
     app = current_app._get_current_object()
     locale = str(get_locale()) if has_request_context() else None  # the job speaks the starter's language
     thread = threading.Thread(target=_run, args=(app, job.id, work, locale), name=f"job-{job.id}", daemon=True)
-    _live[job.id] = Progress(job.id, step=job.step)
+    _live[job.id] = Progress(job.id, step=job.step, time_limit=time_limit or 0,
+                             deadline=time.monotonic() + time_limit if time_limit else None)
     _threads[job.id] = thread
     thread.start()
+    return job
+
+
+def _drop_old() -> None:
+    db.session.execute(sa.delete(Job).where(Job.created_at < utcnow() - KEPT_FOR))
+
+
+def keep(kind: str, title, user, result: Result) -> Job:
+    """A finished job holding ``result``, for work done in the request whose file is offered for
+    download on the job's terms: only to its owner, for a week. Flushed, not committed."""
+    _drop_old()
+    job = Job(id=uuid.uuid4().hex, kind=kind, title=str(title)[:200], user_id=user.id, state=JobState.DONE,
+              message=result.message, outcome=result.outcome, file_name=result.file_name,
+              file_type=result.file_type, file_data=result.file_data, finished_at=utcnow())
+    db.session.add(job)
+    db.session.flush()
     return job
 
 
@@ -138,7 +175,7 @@ def _run(app: Flask, job_id: str, work: Callable[[], Result], locale: str | None
         token = _current.set(progress)
         try:
             result, state = work(), JobState.DONE
-        except DomainError as error:
+        except (DomainError, TimeLimitExceeded) as error:
             result, state = Result(message=str(error)), JobState.FAILED
         except Exception:  # noqa: BLE001  (the job says it failed; the log keeps the details)
             log.exception("job %s failed", job_id)

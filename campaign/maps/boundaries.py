@@ -1,5 +1,7 @@
 """Boundary import: a GeoJSON FeatureCollection of Polygons or MultiPolygons (WGS-84), matched to
-areas by division code. Every feature is checked first; one bad feature imports nothing."""
+areas by division code. Every feature is checked first; one bad feature imports nothing. What is
+stored is only the type and the longitudes and latitudes, simplified to what a map draws
+(:mod:`.geometry`); the original file stays with whoever made it."""
 from __future__ import annotations
 
 import json
@@ -17,6 +19,7 @@ from campaign.core.text import clean
 from campaign.extensions import db
 from campaign.jobs import runner
 
+from .geometry import HARD_CAP, drawable, position_count
 from .models import AreaBoundary
 
 CODE_KEYS = ("code", "adcode", "区划代码", "village_code", "division_code")
@@ -48,6 +51,11 @@ def geometry_problem(geometry) -> str | None:
     polygons = geometry.get("coordinates")
     if not isinstance(polygons, list) or not polygons:
         return str(_l("The geometry has no coordinates."))
+    count = position_count(polygons, 2 if geometry["type"] == "Polygon" else 3)
+    if count > HARD_CAP:
+        return str(_l("The boundary has %(count)s positions, more than the %(limit)s a boundary may have. "
+                      "Simplify it in your GIS software (to about 10 m) and import it again.",
+                      count=f"{count:,}", limit=f"{HARD_CAP:,}"))
     if geometry["type"] == "Polygon":
         polygons = [polygons]
     for polygon in polygons:
@@ -92,18 +100,19 @@ def import_boundaries(data: bytes, *, scope_codes: list[str] | None = None, user
             report.add(number, _l("Unknown area code %(code)s.", code=code), "code")
             continue
         problem = geometry_problem(feature.get("geometry"))
-        if problem:
-            report.add(number, problem, "geometry")
+        geometry = None if problem else drawable(feature["geometry"])
+        if problem or geometry is None:
+            report.add(number, problem or _l("The geometry encloses no area."), "geometry")
             continue
         if code in seen:
             report.add(number, _l("The same area as feature %(line)s.", line=seen[code]), "code")
             continue
         seen[code] = number
-        ready.append((areas[code], feature["geometry"]))
+        ready.append((areas[code], geometry))
     report.rows = len(ready)
     if report.ok:
         for area, geometry in runner.track(ready, WRITING):
-            shape = json.dumps({"type": geometry["type"], "coordinates": geometry["coordinates"]})
+            shape = json.dumps(geometry)
             boundary = db.session.get(AreaBoundary, area.id)
             if boundary is None:
                 db.session.add(AreaBoundary(area_id=area.id, geometry=shape))

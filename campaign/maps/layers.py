@@ -19,6 +19,7 @@ from campaign.incidents.models import Incident, IncidentKind
 from campaign.warnings.access import warnings_query
 from campaign.warnings.models import FraudWarning
 
+from .geometry import light
 from .models import AreaBoundary
 
 Shift = Callable[[float, float], tuple[float, float]]
@@ -73,8 +74,9 @@ def shapes_for(area: Area, shift: Shift) -> dict[int, dict]:
                               .where(within(Area.code, area.code)))
     shapes = {}
     for area_id, geometry in rows:
-        shape = json.loads(geometry)
-        shapes[area_id] = {"type": shape["type"], "coordinates": _shift_coordinates(shape["coordinates"], shift)}
+        shape = light(json.loads(geometry))
+        if shape is not None:
+            shapes[area_id] = {"type": shape["type"], "coordinates": _shift_coordinates(shape["coordinates"], shift)}
     return shapes
 
 

@@ -1,0 +1,232 @@
+"""The first sheet of an XLSX workbook as a stream of rows, in memory bounded by the cells that exist.
+
+openpyxl, even read-only, pads every row to the sheet's declared dimension and loads every style of
+the workbook, so a 1.5 KB file could ask for gigabytes. This reads the parts itself: the declared
+dimension is never looked at, missing rows and cells are never made, every element is dropped once
+read, and the parts are refused past a size before they are parsed. Cell values are still decoded
+by openpyxl's own cell parser (types, shared strings, dates).
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import IO
+from xml.etree.ElementTree import iterparse
+
+from flask_babel import lazy_gettext as _l
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+from openpyxl.worksheet._reader import WorkSheetParser
+
+from .errors import DomainError
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+MAX_TEXT = 32_767                 # Excel's characters per cell
+MAX_STRINGS = 1_000_000           # distinct texts of one workbook
+MAX_STYLES = 64_000               # Excel's cell formats per workbook
+MAX_CELL_PARTS = 1_000            # elements inside one cell (rich-text runs)
+MAX_UNPACKED = 256 * 1024 * 1024  # XML read from one workbook, whatever its size
+UNPACKED_FLOOR = 32 * 1024 * 1024  # ... and from a small one, however well it compresses
+UNPACKED_RATIO = 100              # real workbooks unpack to 5-20 times their size
+CHECK_EVERY = 65_536              # XML elements between two calls of ``check``
+
+
+class SheetRefused(DomainError):
+    """The workbook is over a limit, or built to overload the reader."""
+
+
+class _Budget:
+    """How much XML the workbook may unpack to; zip entries declare their size and are never read past it."""
+
+    def __init__(self, archive: zipfile.ZipFile, packed: int):
+        self.archive = archive
+        self.left = min(MAX_UNPACKED, max(UNPACKED_FLOOR, UNPACKED_RATIO * packed))
+
+    def open(self, name: str) -> IO[bytes] | None:
+        try:
+            info = self.archive.getinfo(name)
+        except KeyError:
+            return None
+        if info.file_size > self.left:
+            raise SheetRefused(_l("The workbook unpacks to far more data than its rows hold (over %(mb)s MB). "
+                                  "Copy the rows into a new workbook and upload that.",
+                                  mb=min(MAX_UNPACKED, self.left + info.file_size) // (1024 * 1024) or 1))
+        self.left -= info.file_size
+        return self.archive.open(info)
+
+
+def _elements(source: IO[bytes], check: Callable[[], None], keep: str = "") -> Iterator[tuple[str, object]]:
+    """(event, element) for every element, each dropped from its parent once it has ended; inside a
+    ``keep`` element (a cell, a shared string) the parts stay until it ends, and they are counted."""
+    stack: list = []
+    kept, inside = None, 0
+    with source:
+        for count, (event, element) in enumerate(iterparse(source, events=("start", "end")), start=1):
+            if count % CHECK_EVERY == 0:
+                check()
+            if event == "start":
+                if kept is not None:
+                    inside += 1
+                    if inside > MAX_CELL_PARTS:
+                        raise SheetRefused(_l("A cell of the workbook is too complex to read."))
+                elif element.tag == keep:
+                    kept, inside = len(stack), 0
+                stack.append(element)
+                yield event, element
+                continue
+            stack.pop()
+            yield event, element
+            if kept is not None and len(stack) > kept:
+                continue
+            if len(stack) == kept:
+                kept = None
+            if stack:
+                stack[-1].remove(element)
+
+
+def _relationships(budget: _Budget) -> dict[str, tuple[str, str]]:
+    """The workbook's relationships: id → (type, part name)."""
+    source = budget.open("xl/_rels/workbook.xml.rels")
+    found = {}
+    if source is None:
+        return found
+    for event, element in _elements(source, lambda: None):
+        if event == "end" and element.tag == PACKAGE_REL + "Relationship":
+            target = element.get("Target", "")
+            name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            found[element.get("Id", "")] = (element.get("Type", ""), name)
+    return found
+
+
+def _workbook(budget: _Budget) -> tuple[str | None, object]:
+    """The relationship id of the first sheet, and the workbook's date epoch."""
+    sheet_id, epoch = None, CALENDAR_WINDOWS_1900
+    for event, element in _elements(budget.open("xl/workbook.xml"), lambda: None):
+        if event != "start":
+            continue
+        if element.tag == MAIN + "workbookPr" and element.get("date1904") in ("1", "true"):
+            epoch = CALENDAR_MAC_1904
+        elif element.tag == MAIN + "sheet" and sheet_id is None:
+            sheet_id = element.get(OFFICE_REL + "id")
+    return sheet_id, epoch
+
+
+def _shared_strings(source: IO[bytes] | None, check) -> list[str]:
+    strings: list[str] = []
+    if source is None:
+        return strings
+    for event, element in _elements(source, check, keep=MAIN + "si"):
+        if event != "end" or element.tag != MAIN + "si":
+            continue
+        if len(strings) >= MAX_STRINGS:
+            raise SheetRefused(_l("The workbook holds more than %(limit)s different texts. "
+                                  "Split it into smaller files.", limit=f"{MAX_STRINGS:,}"))
+        text = _text(element)
+        if len(text) > MAX_TEXT:
+            raise too_long_text(None)
+        strings.append(text.replace("x005F_", ""))
+    return strings
+
+
+def _date_styles(source: IO[bytes] | None, check) -> tuple[set[int], set[int]]:
+    """The cell styles (indexes into cellXfs) that show a date, and those that show a duration."""
+    custom: dict[int, str] = {}
+    formats: list[str] = []
+    inside = False
+    if source is not None:
+        for event, element in _elements(source, check):
+            if element.tag == MAIN + "cellXfs":
+                inside = event == "start"
+            elif event == "end" and element.tag == MAIN + "numFmt":
+                custom[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
+            elif event == "start" and inside and element.tag == MAIN + "xf":
+                if len(formats) >= MAX_STYLES:
+                    raise SheetRefused(_l("The workbook has more cell formats than Excel allows."))
+                number = int(element.get("numFmtId", "0"))
+                formats.append(custom.get(number) or BUILTIN_FORMATS.get(number) or "General")
+    dates = {i for i, f in enumerate(formats) if is_date_format(f)}
+    return dates, {i for i in dates if is_timedelta_format(formats[i])}
+
+
+_COLUMN = re.compile(r"([A-Z]{1,3})[0-9]+")
+
+
+def _cell(parser: WorkSheetParser, element, strings: list[str], dates: set[int]) -> tuple[int, object]:
+    """(column, value) of a cell: plain texts and numbers here, the rest by openpyxl's parser."""
+    kind, ref = element.get("t", "n"), _COLUMN.fullmatch(element.get("r") or "")
+    if ref is None or kind not in ("s", "inlineStr", "n") or (kind == "n" and int(element.get("s") or 0) in dates):
+        cell = parser.parse_cell(element)
+        return cell["column"], cell["value"]
+    column = 0
+    for letter in ref.group(1):
+        column = column * 26 + ord(letter) - 64
+    parser.col_counter = column
+    if kind == "inlineStr":
+        node = element.find(MAIN + "is")
+        return column, None if node is None else _text(node)
+    value = element.findtext(MAIN + "v")
+    if not value:
+        return column, None
+    return column, strings[int(value)] if kind == "s" else _number(value)
+
+
+def _number(text: str) -> int | float:
+    if "." in text or "E" in text or "e" in text:
+        return float(text)
+    return int(text)
+
+
+def _text(node) -> str:
+    """A shared or inline string: its text, or its rich-text runs' (phonetic guides left out)."""
+    return (node.findtext(MAIN + "t") or "") + "".join(run.findtext(MAIN + "t") or ""
+                                                       for run in node.findall(MAIN + "r"))
+
+
+def too_long_text(line: int | None) -> SheetRefused:
+    if line is None:
+        return SheetRefused(_l("A cell holds more than %(limit)s characters, more than Excel allows.",
+                               limit=f"{MAX_TEXT:,}"))
+    return SheetRefused(_l("Line %(line)s has a cell of more than %(limit)s characters, more than Excel allows.",
+                           line=line, limit=f"{MAX_TEXT:,}"))
+
+
+def too_many_columns(limit: int) -> SheetRefused:
+    return SheetRefused(_l("The file has values in more than %(limit)s columns. Keep only the template's columns "
+                           "and upload it again.", limit=limit))
+
+
+def first_sheet_rows(archive: zipfile.ZipFile, packed: int, *, max_columns: int,
+                     check: Callable[[], None] = lambda: None) -> Iterator[tuple[int, list]]:
+    """(row number, values) of every row of the first sheet that has a value, each row cut after
+    its last value; a value beyond ``max_columns`` is refused."""
+    budget = _Budget(archive, packed)
+    sheet_id, epoch = _workbook(budget)
+    relationships = _relationships(budget)
+    by_type = {kind.rsplit("/", 1)[-1]: name for kind, name in relationships.values()}
+    sheet_name = relationships.get(sheet_id, ("", "xl/worksheets/sheet1.xml"))[1]
+    dates, durations = _date_styles(budget.open(by_type.get("styles", "xl/styles.xml")), check)
+    strings = _shared_strings(budget.open(by_type.get("sharedStrings", "xl/sharedStrings.xml")), check)
+    source = budget.open(sheet_name)
+    if source is None:
+        raise SheetRefused(_l("The workbook has no sheet."))
+    cells = WorkSheetParser(None, strings, data_only=True, epoch=epoch, date_formats=dates,
+                            timedelta_formats=durations)
+    line, values = 0, {}
+    for event, element in _elements(source, check, keep=MAIN + "c"):
+        tag = element.tag
+        if event == "start":
+            if tag == MAIN + "row":
+                line = int(element.get("r") or line + 1)
+                cells.row_counter, cells.col_counter, values = line, 0, {}
+        elif tag == MAIN + "c":
+            column, value = _cell(cells, element, strings, dates)
+            if value is not None and value != "":
+                if column > max_columns:
+                    raise too_many_columns(max_columns)
+                values[column] = value
+        elif tag == MAIN + "row" and values:
+            yield line, [values.get(column) for column in range(1, max(values) + 1)]
