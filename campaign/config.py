@@ -26,6 +26,10 @@ class Config:
     PHOTO_REQUEST_PIXELS = 40_000_000
     # An uploaded import larger than this runs as a background job whose page shows its progress.
     IMPORT_BACKGROUND_BYTES = 256 * 1024
+    # Data rows and columns one import file may hold, and seconds a background import may run.
+    IMPORT_MAX_ROWS = 200_000
+    IMPORT_MAX_COLUMNS = 200
+    IMPORT_TIME_LIMIT = 600
     # Failed log-ins (limits syntax) per user name at one address, per address, and per user name
     # over all addresses (off: anyone could lock the owner out), and wrong second-factor codes per user.
     LOGIN_LIMIT_PER_USER_ADDRESS = "5 per 15 minutes"
