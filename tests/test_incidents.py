@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from campaign.accounts.models import User
+from campaign.areas.models import Area
 from campaign.audit.models import AuditEntry
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
@@ -200,3 +202,26 @@ def test_audit_log_is_for_the_county_office(app, client, auth, county):
     auth.login("admin")
     page = client.get("/audit/?subject=incident").get_data(as_text=True)
     assert "incident #" in page and "5000.00" in page
+
+
+def test_an_official_can_neither_edit_nor_delete_an_incident_the_county_office_recorded(app, client, auth, county):
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        village = db.session.scalar(sa.select(Area).where(Area.code == "610923100001"))
+        incident_id = services.create_incident(village=village, fields=fields(), user=admin).id
+        db.session.commit()
+    auth.login("official_a")
+    assert f"/incidents/{incident_id}/edit" not in client.get("/incidents/").get_data(as_text=True)
+    assert client.get(f"/incidents/{incident_id}/edit").status_code == 403
+    assert client.post(f"/incidents/{incident_id}/edit", data={
+        "village_code": "610923100001", "occurred_on": "2026-02-01", "fraud_type": "loan", "loss": "0"}
+    ).status_code == 403
+    assert client.post(f"/incidents/{incident_id}/delete").status_code == 403
+    with app.app_context():
+        assert db.session.get(Incident, incident_id).loss == Decimal("12000.00")
+    auth.logout()
+    auth.login("admin")
+    assert f"/incidents/{incident_id}/edit" in client.get("/incidents/?area=610923100").get_data(as_text=True)
+    assert client.post(f"/incidents/{incident_id}/delete").status_code == 302
+    with app.app_context():
+        assert db.session.get(Incident, incident_id) is None

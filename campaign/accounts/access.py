@@ -33,6 +33,22 @@ def roles_required(*roles: Role):
 county_required = roles_required(Role.COUNTY)
 managers_required = roles_required(Role.COUNTY, Role.OFFICIAL)
 
+# Offices in the order they stand, for records that remember who recorded them.
+RANKS = {Role.WORKER: 0, Role.OFFICIAL: 1, Role.COUNTY: 2}
+
+
+def may_change_record(created_by_id: int | None, user=None) -> bool:
+    """Whoever recorded a record (event, incident), and the offices at or above the recorder's
+    level, may edit or delete it: a grid worker only their own, an official not what the county
+    office recorded. A record without a recorder (account removed) belongs to the offices."""
+    user = user or current_user
+    if created_by_id == user.id:
+        return True
+    if user.role is Role.WORKER:
+        return False
+    recorder = db.session.get(User, created_by_id) if created_by_id else None
+    return recorder is None or RANKS[user.role] >= RANKS[recorder.role]
+
 
 def users_query():
     """People whose area or grids lie inside the county office's own area."""

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from campaign.accounts.models import Role, User
+from campaign.accounts.access import may_change_record
 from campaign.areas.models import Area
 from campaign.areas.scope import within, within_any
 from campaign.extensions import db
@@ -23,21 +23,10 @@ def events_query(user=None, *, area: Area | None = None):
     return query.order_by(PublicityEvent.held_on.desc(), PublicityEvent.id.desc())
 
 
-# Offices in the order they stand: a grid worker changes only what they recorded themselves.
-RANKS = {Role.WORKER: 0, Role.OFFICIAL: 1, Role.COUNTY: 2}
-
-
 def may_change(event: PublicityEvent, user=None) -> bool:
     """Its recorder, and the offices above (the township's officials, the county office) may
-    edit or delete an event; other workers of the area may only look at it. An event without a
-    recorder (imported, or its account removed) belongs to the offices."""
-    user = user or current_user
-    if event.created_by_id == user.id:
-        return True
-    if user.role is Role.WORKER:
-        return False
-    recorder = db.session.get(User, event.created_by_id) if event.created_by_id else None
-    return recorder is None or RANKS[user.role] >= RANKS[recorder.role]
+    edit or delete an event; other workers of the area may only look at it."""
+    return may_change_record(event.created_by_id, user)
 
 
 def get_event_or_404(event_id: int, user=None, *, change: bool = False) -> PublicityEvent:

@@ -15,7 +15,7 @@ from campaign.core.period import period_from_args
 from campaign.extensions import db
 
 from . import exports, services
-from .access import get_incident_or_404, incidents_query
+from .access import get_incident_or_404, incidents_query, may_change
 from .forms import IncidentForm
 from .importer import COLUMNS, import_incidents
 from .zero import zero_report
@@ -33,7 +33,7 @@ def _area_from_args() -> Area:
 def index():
     area = _area_from_args()
     page = db.paginate(incidents_query(area=area), per_page=50)
-    return render_template("incidents/index.html", page=page, area=area)
+    return render_template("incidents/index.html", page=page, area=area, may_change=may_change)
 
 
 @bp.get("/export.xlsx")
@@ -72,7 +72,7 @@ def new():
 @bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
 @managers_required
 def edit(incident_id: int):
-    incident = get_incident_or_404(incident_id)
+    incident = get_incident_or_404(incident_id, change=True)
     form = IncidentForm(obj=incident)
     if request.method == "GET":
         form.village_code.data = incident.village.code
@@ -88,7 +88,7 @@ def edit(incident_id: int):
 @bp.post("/<int:incident_id>/delete")
 @managers_required
 def delete(incident_id: int):
-    incident = get_incident_or_404(incident_id)
+    incident = get_incident_or_404(incident_id, change=True)
     press(lambda: services.delete_incident(incident, user=current_user), done=_("Incident deleted."))
     return redirect(url_for("incidents.index"))
 
