@@ -1,6 +1,6 @@
 """Incidents, warnings and events tied to a school or unit, and incidents that are dens or involved
 persons: recorded by the target's own township, refused from another, and counted where they belong."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +18,8 @@ from campaign.warnings.models import FraudWarning
 from . import factories
 
 TODAY = local_today().isoformat()
+# A time certainly past whenever the suite runs (08:00 today is still ahead before 08:00 local time).
+YESTERDAY_MORNING = (local_today() - timedelta(days=1)).isoformat() + "T08:00"
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def rows(app, model):
 
 FORMS = {
     "incident": ("/incidents/new", Incident, {"occurred_on": TODAY, "fraud_type": "loan", "loss": "0", "kind": "den"}),
-    "warning": ("/warnings/new", FraudWarning, {"resident": "某某", "level": "high", "received_at": TODAY + "T08:00"}),
+    "warning": ("/warnings/new", FraudWarning, {"resident": "某某", "level": "high", "received_at": YESTERDAY_MORNING}),
     "event": ("/events/new", PublicityEvent, {"kind": "school", "held_on": TODAY, "attendees": "300",
                                               "app_installs": "120"}),
 }
