@@ -152,13 +152,16 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .accounts.cli import create_user_command
     from .areas.cli import import_areas_command, recount_command
+    from .audit.cli import audit_cli
+    from .backup.cli import backup_command, restore_command
     from .demo.cli import demo_command
     from .households.cli import import_households_command
     from .reports.cli import report_command
     from .visits.cli import rebuild_tallies_command
 
     for command in (create_user_command, import_areas_command, recount_command, demo_command,
-                    import_households_command, rebuild_tallies_command, report_command):
+                    import_households_command, rebuild_tallies_command, report_command,
+                    audit_cli, backup_command, restore_command):
         app.cli.add_command(command)
 
 
