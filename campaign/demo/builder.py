@@ -23,7 +23,7 @@ from campaign.areas.importer import import_divisions
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.areas.services import recount_households
-from campaign.audit.models import AuditEntry
+from campaign.audit.services import clear_log
 from campaign.core.bulk import bulk_insert
 from campaign.core.clock import local_today
 from campaign.core.types import utcnow
@@ -79,7 +79,8 @@ def database_is_empty() -> bool:
 
 def reset_database() -> None:
     """Remove every row the demo touches, children before parents."""
-    for model in (AuditEntry, EventPhoto, PublicityEvent, WarningAttempt, FraudWarning, WarningPolicy, Incident,
+    clear_log()  # the log refuses DELETE on PostgreSQL
+    for model in (EventPhoto, PublicityEvent, WarningAttempt, FraudWarning, WarningPolicy, Incident,
                   Certificate, CreationTarget, CreationCriteria, CreationSettings, AreaBoundary,
                   GridTally, WorkerTally, RoundHousehold, Visit, Round):
         db.session.execute(model.__table__.delete())

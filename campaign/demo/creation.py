@@ -4,6 +4,7 @@ acceptance. One title is under review after an incident, one has been revoked.""
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from campaign.accounts.models import Role, User, user_grid
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
-from campaign.audit.models import AuditEntry
+from campaign.audit.services import recorded_at
 from campaign.core.bulk import bulk_insert
 from campaign.core.clock import local_today, zone
 from campaign.creation import services
@@ -33,6 +34,8 @@ from .events import SCHOOLS, UNITS
 from .visits import VISIT_COLUMNS, visit_row
 
 SHOWCASE = 4  # villages certified for real
+# A certified title's history: days before acceptance each step happened.
+HISTORY = {"create": 200, "start": 180, "apply": 12, "certify": 0}
 
 
 def _user(root: str, role: Role) -> User:
@@ -83,10 +86,12 @@ def add_demo_creation(root: str, rng: random.Random) -> None:
     accepted_on = finished.ends_on + timedelta(days=3)
     villages = list(db.session.scalars(sa.select(Area).where(within(Area.code, root), Area.level == AreaLevel.VILLAGE)
                                        .order_by(Area.code)))
-    targets = {v.id: services.create_target(area=v, fields=services.check_fields(
-        kind=TargetKind.COMMUNITY, name="", area=v), user=official if v.code.startswith(township) else admin)
-        for v in villages}
     showcase = _clean_villages(villages, township)[:SHOWCASE]
+    targets = {}
+    for v in villages:
+        with _back_in_time(accepted_on, "create") if v in showcase else nullcontext():
+            targets[v.id] = services.create_target(area=v, fields=services.check_fields(
+                kind=TargetKind.COMMUNITY, name="", area=v), user=official if v.code.startswith(township) else admin)
     for village in showcase:
         _earn(village, finished, rng, accepted_on)
     db.session.flush()
@@ -98,9 +103,10 @@ def add_demo_creation(root: str, rng: random.Random) -> None:
             TargetKind.ENTERPRISE if "公司" in name or "景区" in name else TargetKind.ORGANISATION)
         area = villages[index * 7 % len(villages)] if index else showcase[0]
         headcount = rng.randint(300, 1500) if kind is TargetKind.SCHOOL else rng.randint(40, 400)
-        unit = services.create_target(area=area, fields=services.check_fields(
-            kind=kind, name=name, area=area, contact_name=f"{name[:2]}联络员", contact_phone=f"0915-68{index:05d}",
-            headcount=headcount), user=admin)
+        with nullcontext() if index else _back_in_time(accepted_on, "create"):  # the school is certified below
+            unit = services.create_target(area=area, fields=services.check_fields(
+                kind=kind, name=name, area=area, contact_name=f"{name[:2]}联络员",
+                contact_phone=f"0915-68{index:05d}", headcount=headcount), user=admin)
         db.session.execute(sa.update(PublicityEvent).where(PublicityEvent.target == name, PublicityEvent.held_on
                                                            <= today).values(target_id=unit.id))
         units.append(unit)
@@ -112,8 +118,10 @@ def add_demo_creation(root: str, rng: random.Random) -> None:
 
     for target in [targets[v.id] for v in showcase] + [school]:
         for action in ("start", "apply", "certify"):
-            services.transition(target, action, user=admin if action == "certify" else official, today=accepted_on)
-        _backdate(target, {"create": 200, "start": 180, "apply": 12, "certify": 0}, accepted_on)
+            with _back_in_time(accepted_on, action):
+                services.transition(target, action, user=admin if action == "certify" else official,
+                                    today=accepted_on)
+        target.status_changed_at = datetime.combine(accepted_on, time(10), tzinfo=zone())
     # An involved person found in a certified village: flagged for review at once, waiting for the county.
     flagged = targets[showcase[1].id]
     create_incident(village=showcase[1], fields=incident_fields(
@@ -137,13 +145,10 @@ def add_demo_creation(root: str, rng: random.Random) -> None:
         services.transition(target, "start", user=admin)
 
 
-def _backdate(target, days_before: dict[str, int], day) -> None:
-    """Put the demo's history on the days it would have happened, rather than all at build time."""
-    for entry in db.session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.subject == "creation_target", AuditEntry.subject_id == target.id)):
-        if entry.action in days_before:
-            entry.at = datetime.combine(day - timedelta(days=days_before[entry.action]), time(10), tzinfo=zone())
-    target.status_changed_at = datetime.combine(day, time(10), tzinfo=zone())
+def _back_in_time(day, action: str):
+    """Record the demo's history on the day it would have happened, rather than at build time
+    (the audit log is append-only: its entries cannot be moved afterwards)."""
+    return recorded_at(datetime.combine(day - timedelta(days=HISTORY[action]), time(10), tzinfo=zone()))
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
