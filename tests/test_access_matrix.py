@@ -26,7 +26,7 @@ from campaign.warnings.models import FraudWarning, Level, WarningAttempt
 
 from . import factories, visiting
 
-PUBLIC = {"static", "accounts.login", "main.set_language", "main.healthz", "visits.service_worker", "api.openapi",
+PUBLIC = {"static", "accounts.login", "accounts.login_code", "main.set_language", "main.healthz", "visits.service_worker", "api.openapi",
           "verify.certificate"}
 HH_A = "{hh_a}"
 CSV = "网格编码,门牌/地址\n610923100001002,9组9号\n"
@@ -69,7 +69,17 @@ MATRIX = [
     ("get", "/users/", "accounts.users", "admin", "official_a", 200, 403, None),
     ("get", "/users/new", "accounts.new_user", "admin", "official_a", 200, 403, None),
     ("post", "/users/new", "accounts.new_user", "admin", "official_a", 302, 403,
-     {"username": "li", "role": "official", "area_code": "610923100", "password": "long-password"}),
+     {"username": "li", "role": "official", "area_code": "610923100", "password": "Long-password1"}),
+    ("get", "/users/security", "accounts.security", "admin", "official_a", 200, 403, None),
+    ("post", "/users/security", "accounts.security", "admin", "official_a", 302, 403, {}),
+    ("get", "/account/", "account.index", "worker_a", None, 200, None, None),
+    ("get", "/account/password", "account.password", "worker_a", None, 200, None, None),
+    ("post", "/account/password", "account.password", "worker_a", None, 302, None,
+     {"current": "test-password-1", "new": "Matrix-pass-9", "confirm": "Matrix-pass-9"}),
+    ("get", "/account/totp", "account.totp_enrol", "official_a", None, 200, None, None),
+    ("post", "/account/totp", "account.totp_enrol", "official_a", None, 400, None, {"code": "000000"}),
+    ("get", "/account/totp/disable", "account.totp_disable", "official_a", None, 302, None, None),
+    ("post", "/account/totp/disable", "account.totp_disable", "official_a", None, 302, None, {}),
     ("get", "/users/{worker_a}/edit", "accounts.edit_user", "admin", "admin_other", 200, 404, None),
     ("post", "/users/{worker_a}/edit", "accounts.edit_user", "admin", "admin_other", 302, 404,
      {"username": "worker_a", "role": "worker", "grid_codes": "610923100001002", "active": "y"}),
