@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
