@@ -8,7 +8,6 @@ key stops the app at start-up with a message saying so, instead of showing garba
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import secrets
@@ -58,7 +57,7 @@ class FieldCipher:
 
     def index(self, text: str, context: str) -> str:
         """HMAC-SHA256 under the index key: equal values match, nothing else can be learned or guessed offline."""
-        return hmac.new(self._index_key, f"{context}\x00{text}".encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._index_key, f"{context}\x00{text}".encode(), "sha256").hex()
 
 
 def _derive(master: bytes, info: bytes) -> bytes:

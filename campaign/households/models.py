@@ -16,7 +16,10 @@ PHONE_CONTEXT = "household.phone"
 
 def phone_digits(phone: str | None) -> str:
     """0915-6821234 and 09156821234 are one number."""
-    return "".join(ch for ch in phone or "" if ch.isascii() and ch.isdigit())
+    digits = (phone or "").replace("-", "")
+    if digits.isascii() and digits.isdigit():  # the usual, already normalised case
+        return digits
+    return "".join(ch for ch in digits if ch.isascii() and ch.isdigit())
 
 
 def phone_index(phone: str | None) -> str | None:
