@@ -103,6 +103,18 @@ class CreationTarget(db.Model):
         return self.area.code[:6]
 
 
+class TargetStatusChange(db.Model):
+    """A target's status from ``at`` on (创建状态变动). An empty status means not known: the rows
+    made when this history began, for a target whose earlier course went unrecorded."""
+
+    __tablename__ = "target_status_change"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    target_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("creation_target.id", ondelete="CASCADE"), index=True)
+    status: so.Mapped[TargetStatus | None] = so.mapped_column(enum_column(TargetStatus, 16))
+    at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
 class CreationCriteria(db.Model):
     """A county's acceptance criteria (创建标准) for one kind of target. A threshold left empty is
     not applied."""

@@ -24,7 +24,7 @@ from campaign.warnings.models import FraudWarning
 
 from . import certificates
 from .criteria import DEFAULTS, evaluate
-from .models import Certificate, CreationCriteria, CreationTarget, TargetKind, TargetStatus
+from .models import Certificate, CreationCriteria, CreationTarget, TargetKind, TargetStatus, TargetStatusChange
 
 S = TargetStatus
 MAX_HEADCOUNT = 1_000_000
@@ -87,6 +87,7 @@ def create_target(*, area: Area, fields: TargetFields, user=None) -> CreationTar
                             status_changed_at=utcnow(), **vars(fields))
     db.session.add(target)
     db.session.flush()
+    db.session.add(TargetStatusChange(target_id=target.id, status=target.status, at=target.status_changed_at))
     record(action="create", subject="creation_target", subject_id=target.id, area_code=area.code,
            changes=diff({}, snapshot(target, CreationTarget.AUDITED)), user=user)
     return target
@@ -191,6 +192,8 @@ def transition(target: CreationTarget, action: str, *, user, reason: str = "", o
         target.review_flagged_at, target.review_reason = None, ""
     before = target.status
     target.status, target.status_changed_at, target.status_note = to, utcnow(), reason
+    if to is not before:
+        db.session.add(TargetStatusChange(target_id=target.id, status=to, at=target.status_changed_at))
     db.session.flush()
     record(action=action, subject="creation_target", subject_id=target.id, area_code=target.area.code,
            changes={"status": [before.value, to.value], **extra}, reason=reason, user=user)

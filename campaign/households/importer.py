@@ -16,6 +16,7 @@ from campaign.core.text import clean
 from campaign.extensions import db
 from campaign.jobs import runner
 
+from .history import placed_in_bulk
 from .models import Household, phone_index
 from .services import check_fields
 
@@ -104,6 +105,7 @@ def import_households(data: bytes, *, scope_codes: list[str] | None = None) -> I
     runner.step(WRITING, len(ready))
     if ready:
         db.session.execute(sa.insert(Household), ready)
+        placed_in_bulk(sorted({item["grid_id"] for item in ready}))
         for grid_id, added in Counter(item["grid_id"] for item in ready).items():
             adjust_household_count(grid_id, added)
     return report

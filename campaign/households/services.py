@@ -12,6 +12,7 @@ from campaign.core.errors import DomainError
 from campaign.core.text import clean, clean_phone, is_valid_phone
 from campaign.extensions import db
 
+from . import history
 from .models import Household
 
 MAX_MEMBERS = 99
@@ -90,6 +91,7 @@ def create_household(*, grid: Area, fields: HouseholdFields) -> Household:
     household = Household(grid=grid, **vars(fields))
     db.session.add(household)
     db.session.flush()
+    history.placed(household)
     adjust_household_count(grid.id, +1)
     return household
 
@@ -104,6 +106,7 @@ def update_household(household: Household, *, grid: Area, fields: HouseholdField
     household.grid = grid
     db.session.flush()
     if old_grid_id != grid.id:
+        history.moved(household, old_grid_id)
         adjust_household_count(old_grid_id, -1)
         adjust_household_count(grid.id, +1)
     return household
@@ -117,6 +120,7 @@ def delete_household(household: Household) -> None:
         raise DomainError(_l("This household has visits, so it stays on record. Log it as vacant or moved "
                              "away instead."))
     grid_id = household.grid_id
+    history.removed(household)
     db.session.delete(household)
     db.session.flush()
     adjust_household_count(grid_id, -1)

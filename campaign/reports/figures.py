@@ -15,7 +15,7 @@ from campaign.areas.scope import within
 from campaign.core.clock import day_bounds, local_today
 from campaign.core.types import UTCDateTime
 from campaign.coverage.services import Figures, area_figures, level_figures
-from campaign.creation.models import Certificate, CreationTarget, TargetKind, TargetStatus
+from campaign.creation.models import Certificate, CreationTarget, TargetKind
 from campaign.events.models import PublicityEvent
 from campaign.extensions import db
 from campaign.households.models import Household
@@ -27,6 +27,8 @@ from campaign.rounds.services import rounds_for
 from campaign.visits.models import Outcome, Visit
 from campaign.warnings.figures import WarningFigures, warning_figures
 from campaign.warnings.models import FraudWarning
+
+from . import asof
 
 REPORT_LEVELS = (AreaLevel.CITY, AreaLevel.COUNTY, AreaLevel.TOWNSHIP)
 BOTTOM = 5  # the laggards named at the foot of the ranking
@@ -43,9 +45,10 @@ class Row:
     warnings: int = 0
     met_face: int = 0
     events: int = 0
-    certified: int = 0
+    certified: int = 0  # titles held at the period's end
     rank: int = 0
     bottom: bool = False
+    note: object = ""  # a lazy string: when its households at the period's end are not fully on record
 
     @property
     def face_rate(self) -> float | None:
@@ -71,6 +74,8 @@ class Report:
     warnings: WarningFigures
     events: Events
     rows: list[Row]
+    households_note: object = ""  # a lazy string
+    titles_held: int = 0
     awarded: list[Certificate] = field(default_factory=list)
     revoked: list[Certificate] = field(default_factory=list)
     targets: dict[TargetKind, Counter] = field(default_factory=dict)
@@ -111,8 +116,10 @@ def build_report(area: Area, start: date, end: date, *, issued_on: date | None =
     """The report's figures; ``runner.stage`` tells a background job how far it has got."""
     round_ = report_round(area, end)
     runner.stage(0, STAGES, _STAGE["coverage"])
-    coverage = area_figures(round_.id, area) if round_ else Figures(households=area.household_count)
-    rows = _rows(area, round_)
+    coverage = area_figures(round_.id, area) if round_ else Figures()
+    roster = asof.rosters(area, len(area.code), end).get(area.code, asof.Roster())
+    coverage.households = roster.households
+    rows = _rows(area, round_, end)
     runner.stage(1, STAGES, _STAGE["incidents"])
     zero = zero_report(area, start, end)
     _add_incidents(rows, area, start, end)
@@ -123,12 +130,13 @@ def build_report(area: Area, start: date, end: date, *, issued_on: date | None =
     events = _events(area, start, end)
     _add_events(rows, area, start, end)
     runner.stage(4, STAGES, _STAGE["creation"])
-    _add_certified(rows, area)
+    _add_certified(rows, area, end)
     report = Report(area=area, start=start, end=end, issued_on=issued_on or local_today(), round=round_,
                     coverage=coverage, zero=zero, warnings=warnings, events=events,
-                    rows=_ranked(list(rows.values()), by_coverage=round_ is not None))
+                    rows=_ranked(list(rows.values()), by_coverage=round_ is not None),
+                    households_note=roster.note, titles_held=asof.titles_held(area, len(area.code), end)[area.code])
     report.awarded, report.revoked = _certificates(area, start, end)
-    report.targets = _targets(area)
+    report.targets = asof.statuses_at(area, end)
     runner.stage(5, STAGES, _STAGE["trends"])
     report.fraud_types = _fraud_types(area, start, end)
     report.monthly = _monthly_cases(area, end)
@@ -138,14 +146,21 @@ def build_report(area: Area, start: date, end: date, *, issued_on: date | None =
 
 # --- the ranked table -------------------------------------------------------------------------
 
-def _rows(area: Area, round_: Round | None) -> dict[str, Row]:
+def _rows(area: Area, round_: Round | None, end: date) -> dict[str, Row]:
+    """The rows with their households as they stood at the period's end."""
     level = row_level(area)
     if round_ is not None:
         pairs = level_figures(round_.id, area, level)
     else:
-        pairs = [(a, Figures(households=a.household_count)) for a in db.session.scalars(
+        pairs = [(a, Figures()) for a in db.session.scalars(
             sa.select(Area).where(within(Area.code, area.code), Area.level == level))]
-    return {a.code: Row(area=a, coverage=f) for a, f in sorted(pairs, key=lambda p: p[0].code)}
+    rows = {a.code: Row(area=a, coverage=f) for a, f in sorted(pairs, key=lambda p: p[0].code)}
+    if rows:
+        rosters = asof.rosters(area, len(next(iter(rows))), end)
+        for code, row in rows.items():
+            roster = rosters.get(code, asof.Roster())
+            row.coverage.households, row.note = roster.households, roster.note
+    return rows
 
 
 def _ranked(rows: list[Row], *, by_coverage: bool) -> list[Row]:
@@ -212,12 +227,12 @@ def _add_events(rows: dict[str, Row], area: Area, start: date, end: date) -> Non
             rows[prefix].events = int(count)
 
 
-def _add_certified(rows: dict[str, Row], area: Area) -> None:
-    query = (sa.select(sa.func.count(CreationTarget.id)).join(Area, Area.id == CreationTarget.area_id)
-             .where(CreationTarget.status == TargetStatus.CERTIFIED))
-    for count, prefix in _grouped(rows, area, query):
-        if prefix in rows:
-            rows[prefix].certified = int(count)
+def _add_certified(rows: dict[str, Row], area: Area, end: date) -> None:
+    """Titles held at the period's end, from the certificates' dates (not today's statuses)."""
+    if rows:
+        held = asof.titles_held(area, len(next(iter(rows))), end)
+        for code, row in rows.items():
+            row.certified = held[code]
 
 
 # --- creation ---------------------------------------------------------------------------------
@@ -230,16 +245,6 @@ def _certificates(area: Area, start: date, end: date) -> tuple[list[Certificate]
     revoked = db.session.scalars(base.where(Certificate.revoked_on.between(start, end))
                                  .order_by(Certificate.revoked_on, Certificate.serial)).all()
     return list(awarded), list(revoked)
-
-
-def _targets(area: Area) -> dict[TargetKind, Counter]:
-    counts: dict[TargetKind, Counter] = {kind: Counter() for kind in TargetKind}
-    for kind, status, n in db.session.execute(
-            sa.select(CreationTarget.kind, CreationTarget.status, sa.func.count())
-            .join(Area, Area.id == CreationTarget.area_id).where(within(Area.code, area.code))
-            .group_by(CreationTarget.kind, CreationTarget.status)):
-        counts[kind][status] = int(n)
-    return {kind: c for kind, c in counts.items() if c}
 
 
 # --- incidents and trends ---------------------------------------------------------------------
