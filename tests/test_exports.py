@@ -80,7 +80,7 @@ def test_headers_are_bold_frozen_filtered_and_numbers_formatted(ctx):
     assert sheet.auto_filter.ref == "A1:G2"
     values = [c.value for c in sheet[2]]
     assert values == ["城南社区", 1234, 12000.5, 0.955, 1.5, datetime(2026, 3, 1), datetime(2026, 3, 1, 9, 30)]
-    assert [c.number_format for c in sheet[2]] == ["@", "#,##0", "#,##0.00", "0.0%", "0.00", "yyyy-mm-dd",
+    assert [c.number_format for c in sheet[2]] == ["@", "#,##0", "#,##0.00", "0.00%", "0.00", "yyyy-mm-dd",
                                                    "yyyy-mm-dd hh:mm"]
     widths = {letter: dim.width for letter, dim in sheet.column_dimensions.items()}
     assert widths["C"] >= 14 and widths["G"] >= 17
@@ -196,7 +196,7 @@ def test_coverage_export_has_the_pages_rows_and_figures(app, client, auth, visit
     assert (town_a["走访次数"], town_a["存疑走访"], town_a["宣传人数"], town_a["安装反诈APP"]) == (
         f.visits, f.flagged, f.people_briefed, f.app_installs)
     assert town_a["覆盖率"] == pytest.approx(f.coverage) and town_a["存疑比例"] == pytest.approx(f.flagged_share)
-    assert sheet["K2"].number_format == "0.0%" and sheet["E2"].number_format == "#,##0"
+    assert sheet["K2"].number_format == "0.00%" and sheet["E2"].number_format == "#,##0"
 
 
 def test_rankings_export_with_their_rank(client, auth, visited):

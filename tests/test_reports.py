@@ -215,7 +215,7 @@ def test_demo_county_report_for_2022_shows_the_ningshan_figures(ctx):
                        date(2022, 1, 1), date(2022, 12, 31), "pdf")
     text = re.sub(r"\s+", "", _pdf_text(made.data))
     for figure in ("宁陕县", "2022年1月1日至2022年12月31日", "下降35.71%", "19.39", "下降74.50%", "88.75%",
-                   "54.5%", "71/80", "6/11"):
+                   "54.55%", "71/80", "6/11"):
         assert figure in text, figure
 
 
@@ -229,7 +229,7 @@ def test_workbook_has_a_sheet_per_section_with_typed_columns(ctx, reported):
     header = [cell.value for cell in summary[1]]
     values = dict(zip(header, [cell for cell in summary[2]], strict=True))
     assert values["区划名称"].value == "宁陕县" and values["已入户户数"].value == 2
-    assert values["入户覆盖率"].value == pytest.approx(2 / 6) and values["入户覆盖率"].number_format == "0.0%"
+    assert values["入户覆盖率"].value == pytest.approx(2 / 6) and values["入户覆盖率"].number_format == "0.00%"
     assert values["损失金额(元)"].value == 10000 and values["损失同比"].value == pytest.approx(-0.75)
     assert values["见面劝阻率"].value == pytest.approx(0.5) and values["摘牌数"].value == 1
     assert summary.freeze_panes == "A2"

@@ -32,7 +32,7 @@ COMPRESSION = 1       # zlib level: 6 makes files a fifth smaller and the writin
 # cell style index (cellXfs in styles.xml) and number format of each kind
 STYLES = {"text": 2, "int": 3, "decimal": 4, "money": 5, "percent": 6, "date": 7, "datetime": 8}
 HEADER_STYLE = 1
-FORMATS = {"text": "@", "int": "#,##0", "decimal": "0.00", "money": "#,##0.00", "percent": "0.0%",
+FORMATS = {"text": "@", "int": "#,##0", "decimal": "0.00", "money": "#,##0.00", "percent": "0.00%",
            "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 MIN_WIDTHS = {"text": 10, "int": 8, "decimal": 10, "money": 14, "percent": 9, "date": 12, "datetime": 17}
 _EPOCH = datetime(1899, 12, 30)
@@ -290,7 +290,7 @@ def _absolute(cells: str) -> str:
 
 
 def _styles(main: str) -> str:
-    builtin = {"@": 49, "#,##0": 3, "0.00": 2, "#,##0.00": 4}
+    builtin = {"@": 49, "#,##0": 3, "0.00": 2, "#,##0.00": 4, "0.00%": 10}
     custom = {code: 164 + i for i, code in enumerate(c for c in FORMATS.values() if c not in builtin)}
     ids = {**builtin, **custom}
     formats = "".join(f'<numFmt numFmtId="{i}" formatCode="{escape(code)}"/>' for code, i in custom.items())

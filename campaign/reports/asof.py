@@ -142,9 +142,14 @@ def statuses_at(area: Area, end: date) -> dict[TargetKind, Counter]:
     return {kind: c for kind, c in counts.items() if c}
 
 
-def status_columns() -> list:
-    """The status columns of the creation table, with 'not on record' last."""
-    return [*TargetStatus, UNKNOWN]
-
-
 UNKNOWN_LABEL = _l("Not on record")
+
+
+def status_columns(targets: dict[TargetKind, Counter]) -> list:
+    """The statuses of the creation table, and 'not on record' when some status at the end is not known."""
+    unknown = any(counts[UNKNOWN] for counts in targets.values())
+    return [*TargetStatus, *([UNKNOWN] if unknown else [])]
+
+
+def status_label(status) -> str:
+    return status.label if isinstance(status, TargetStatus) else str(UNKNOWN_LABEL)

@@ -10,12 +10,11 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.core.pdf import SANS, SERIF, render_pdf
 from campaign.creation.certificates import issuer_for
-from campaign.creation.models import TargetStatus
 from campaign.extensions import db
 from campaign.jobs import runner
 from campaign.maps.layers import coverage_colour, coverage_layer
 
-from . import charts
+from . import asof, charts
 from .figures import STAGES, Report
 
 # Beyond this many villages the map shows townships: thousands of dots say less and print slowly.
@@ -46,7 +45,8 @@ def report_html(report: Report) -> str:
                "monthly": charts.monthly_cases_svg(report.monthly),
                "map": charts.coverage_map_svg(map_features(report))}
         return render_template("reports/report_pdf.html", report=report, svg=svg, issuer=issuer_for(report.area),
-                               statuses=list(TargetStatus), serif=SERIF, sans=SANS)
+                               statuses=asof.status_columns(report.targets),
+                               status_label=asof.status_label, serif=SERIF, sans=SANS)
 
 
 def report_pdf(report: Report) -> bytes:
