@@ -7,12 +7,11 @@ Create Date: 2026-11-29 16:20:00
 Chains the existing audit entries in id order, then (PostgreSQL) makes the table append-only:
 a trigger refuses UPDATE and DELETE for every role, superusers included.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from campaign.audit.chain import GENESIS, hash_of_row
 from campaign.core.types import CodeString, UTCDateTime
-
 
 # revision identifiers, used by Alembic.
 revision = 'c1a0a0000003'
