@@ -61,6 +61,9 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    from .core import crypto
+
+    crypto.init_app(app)  # the personal data key, checked against the data already stored
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from campaign.accounts.models import Role
 from campaign.areas.access import get_area_or_404
 from campaign.areas.models import AreaLevel
+from campaign.core.caching import no_store
 from campaign.core.inputs import MAX_ID, parse_id
 from campaign.coverage.services import area_figures, child_figures
 from campaign.extensions import db
@@ -88,6 +89,7 @@ def rounds():
 
 
 @bp.get("/walklist")
+@no_store
 def walklist():
     code = request.args.get("grid", "")
     if not code:
