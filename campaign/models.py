@@ -3,7 +3,12 @@ from .accounts.models import LoginAttempt, User, user_grid  # noqa: F401
 from .areas.models import Area  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .creation.models import (  # noqa: F401
-    Certificate, CreationCriteria, CreationSettings, CreationTarget, TargetStatusChange)
+    Certificate,
+    CreationCriteria,
+    CreationSettings,
+    CreationTarget,
+    TargetStatusChange,
+)
 from .events.models import EventPhoto, PublicityEvent  # noqa: F401
 from .households.history import HouseholdPlacement  # noqa: F401
 from .households.models import Household  # noqa: F401

@@ -5,6 +5,7 @@ code or a guessed serial does not verify."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -78,11 +79,21 @@ def verify_code(certificate: Certificate) -> str:
     return _signer().sign(certificate.serial).decode()
 
 
+MAX_CODE = 100  # a serial (30 at most), a dot and the signature
+
+
 def certificate_for_code(code: str) -> Certificate | None:
-    """The certificate a code was signed for, or None for a code that is not genuine."""
+    """The certificate a code was signed for, or None for a code that is not genuine. Only the exact
+    code printed is genuine: the base64 decoder would also take it padded, with stray characters
+    inside, or with another last character that decodes to the same bytes; so the code is signed
+    again and compared whole."""
+    if not isinstance(code, str) or not 0 < len(code) <= MAX_CODE or not code.isascii() or not code.isprintable():
+        return None
     try:
-        serial = _signer().unsign(code.strip()).decode()
-    except (BadSignature, UnicodeError):
+        serial = _signer().unsign(code).decode()
+    except (BadSignature, UnicodeError, ValueError):
+        return None
+    if not hmac.compare_digest(_signer().sign(serial).decode(), code):
         return None
     return db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
 
