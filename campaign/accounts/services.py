@@ -5,12 +5,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area, AreaLevel
+from campaign.audit.services import diff, record
 from campaign.core.errors import DomainError
 from campaign.core.text import clean, clean_phone, is_valid_phone
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
 from . import throttle
+from .events import area_of, security_event
 from .models import ROLE_AREA_LEVELS, LoginAttempt, Role, SecurityPolicy, User
 from .passwords import check_strength, check_without_user
 from .throttle import Throttled  # noqa: F401  (views catch it from here)
@@ -35,13 +37,15 @@ def authenticate(*, username: str, password: str, ip: str) -> User:
     db.session.flush()
     if not ok:
         throttle.failed(username, ip)
+        if user is not None:
+            security_event(user, "login_failed", by=user, ip=ip)
         raise DomainError(_l("Wrong user name or password."), field="password")
     return user
 
 
-def record_login(user: User) -> None:
+def record_login(user: User, *, ip: str = "") -> None:
     user.last_login_at = utcnow()
-    db.session.flush()
+    security_event(user, "login", ip=ip)
 
 
 def end_sessions(user: User) -> None:
@@ -62,6 +66,7 @@ def change_password(user: User, *, current: str, new: str, ip: str) -> None:
     user.set_password(new)
     user.must_change_password = False
     end_sessions(user)
+    security_event(user, "password_change", ip=ip)
 
 
 def totp_required(user: User) -> bool:
@@ -82,8 +87,12 @@ def set_policy(area: Area, *, totp_required: bool) -> SecurityPolicy:
     if policy is None:
         policy = SecurityPolicy(area_id=area.id)
         db.session.add(policy)
+    changed = policy.totp_required != totp_required
     policy.totp_required = totp_required
     db.session.flush()
+    if changed:
+        record(action="update", subject="security_policy", subject_id=area.id, area_code=area.code,
+               changes={"totp_required": [not totp_required, totp_required]})
     return policy
 
 
@@ -115,6 +124,9 @@ def create_user(*, username: str, display_name: str, role: Role, password: str,
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record(action="create", subject="user", subject_id=user.id, area_code=area_of(user),
+           changes={"username": [None, user.username], "role": [None, role.value],
+                    "must_change_password": [None, must_change_password]})
     return user
 
 
@@ -123,6 +135,7 @@ def update_user(user: User, *, display_name: str, role: Role, area: Area | None,
                 remove_totp: bool = False) -> User:
     """The county office's edit. A new password, deactivation or a removed second factor end
     the user's sessions; a password set by the office must be changed at the next log-in."""
+    before = _account_fields(user)
     user.display_name = clean(display_name) or user.username
     _assign(user, role=role, area=area, grids=grids, phone=phone)
     ends = user.active and not active
@@ -140,7 +153,21 @@ def update_user(user: User, *, display_name: str, role: Role, area: Area | None,
     if ends:
         user.end_sessions()
     db.session.flush()
+    changes = diff(before, _account_fields(user))
+    if password:
+        changes["password_reset"] = [False, True]
+    if remove_totp and before["totp_enabled"]:
+        changes["totp_removed"] = [False, True]
+    if changes:
+        record(action="update", subject="user", subject_id=user.id, area_code=area_of(user), changes=changes)
     return user
+
+
+def _account_fields(user: User) -> dict:
+    """What the audit log compares when the county office edits an account (never the password)."""
+    return {"display_name": user.display_name, "role": user.role.value, "active": user.active,
+            "area": user.area.code if user.area else None, "grids": sorted(g.code for g in user.grids),
+            "must_change_password": user.must_change_password, "totp_enabled": user.totp_enabled}
 
 
 def _assign(user: User, *, role: Role, area: Area | None, grids: list[Area], phone: str) -> None:

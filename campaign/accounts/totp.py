@@ -11,6 +11,7 @@ from campaign.core.errors import DomainError
 from campaign.core.types import utcnow
 
 from . import throttle
+from .events import security_event
 from .models import User
 
 ISSUER = "无诈创建台账"
@@ -65,6 +66,7 @@ def confirm_enrolment(user: User, code: str, *, ip: str) -> None:
     verify(user, code, ip=ip)
     user.totp_enabled = True
     user.end_sessions()
+    security_event(user, "totp_on", ip=ip)
 
 
 def disable(user: User, *, password: str, code: str, ip: str, required: bool) -> None:
@@ -77,3 +79,4 @@ def disable(user: User, *, password: str, code: str, ip: str, required: bool) ->
     verify(user, code, ip=ip)
     user.totp_secret, user.totp_enabled, user.totp_last_step = None, False, None
     user.end_sessions()
+    security_event(user, "totp_off", ip=ip)

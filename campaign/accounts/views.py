@@ -17,6 +17,7 @@ from campaign.extensions import db
 
 from . import services, totp
 from .access import county_required, get_user_or_404, users_query
+from .events import security_event
 from .forms import CodeForm, LoginForm, PolicyForm, UserForm
 from .models import Role
 from .passwords import RULE
@@ -29,7 +30,7 @@ PENDING_SECONDS = 5 * 60
 
 
 def _finish_login(user, *, remember: bool, next_url: str | None):
-    services.record_login(user)
+    services.record_login(user, ip=request.remote_addr or "")
     db.session.commit()
     # Remember-me is for grid workers' phones; office sessions always end when idle.
     login_user(user, remember=remember and user.is_worker)
@@ -85,6 +86,7 @@ def login_code():
 def logout():
     if EmptyForm().validate_on_submit():
         services.end_sessions(current_user)  # every other device and remember cookie too
+        security_event(current_user, "logout", ip=request.remote_addr or "")
         db.session.commit()
         logout_user()
     return redirect(url_for("accounts.login"))
