@@ -211,3 +211,24 @@ def test_a_target_whose_earlier_status_is_not_on_record_is_counted_as_such(ctx, 
     assert dict(_figures(date(2025, 3, 1), date(2025, 3, 31))[0].targets[TargetKind.COMMUNITY]) == {UNKNOWN: 1}
     assert dict(_figures(date(2025, 6, 1), date(2025, 6, 30))[0].targets[TargetKind.COMMUNITY]) == {
         TargetStatus.IN_PROGRESS: 1}
+
+
+def test_an_emptied_grid_with_a_roster_history_can_still_be_deleted(ctx, clock):
+    from campaign.areas.services import delete_area
+    from campaign.households.history import HouseholdPlacement
+
+    c = factories.small_county()
+    grid = factories.AreaFactory(code="610923100001009", name="临时网格", parent=c.village_a)
+    clock(date(2025, 3, 1))
+    household = households.create_household(grid=grid, fields=households.check_fields(
+        door_label="1号", head_name=None, phone=None, members=1, elderly_alone=False, at_risk=False, lat=None,
+        lon=None))
+    clock(date(2025, 3, 2))
+    households.delete_household(household)
+    grid_id = grid.id
+    delete_area(grid)  # the spans go with it (ON DELETE CASCADE where foreign keys are enforced)
+    db.session.commit()
+    assert db.session.get(Area, grid_id) is None
+    if db.engine.dialect.name == "postgresql":
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(HouseholdPlacement)
+                                 .where(HouseholdPlacement.grid_id == grid_id)) == 0

@@ -26,7 +26,7 @@ class HouseholdPlacement(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     household_id: so.Mapped[int] = so.mapped_column(index=True)
-    grid_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"))
+    grid_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id", ondelete="CASCADE"))
     since: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     backfilled: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())

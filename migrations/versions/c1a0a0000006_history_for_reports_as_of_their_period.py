@@ -39,7 +39,8 @@ def upgrade():
     sa.Column('until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('backfilled', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['grid_id'], ['area.id'], name=op.f('fk_household_placement_grid_id_area')),
+    sa.ForeignKeyConstraint(['grid_id'], ['area.id'], name=op.f('fk_household_placement_grid_id_area'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household_placement'))
     )
     with op.batch_alter_table('household_placement', schema=None) as batch_op:
