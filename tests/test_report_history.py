@@ -91,6 +91,13 @@ def history(ctx, clock):
                        visited_at=_at(date(2025, 5, 10)).isoformat()),
     ])
     assert [x.status for x in results] == ["created", "created"]
+    later = record_visits(worker=c.worker_a, items=[  # door 2 of town A: not home in May, reached in August
+        visiting.visit(_door(c.grid_a1, "2号"), round_.id, gps=None, outcome="not_home",
+                       visited_at=_at(date(2025, 5, 20)).isoformat()),
+        visiting.visit(_door(c.grid_a1, "2号"), round_.id, gps=None, installs=1,
+                       visited_at=_at(date(2025, 8, 20)).isoformat()),
+    ])
+    assert [x.status for x in later] == ["created", "created"]
     clock(date(2025, 6, 15))
     moving = _door(c.grid_a1, "3号")
     households.update_household(moving, grid=c.grid_b1, fields=_fields(moving, door_label="3号"))
@@ -146,6 +153,15 @@ def test_coverage_in_a_past_period_is_reached_over_the_households_of_then(histor
     assert july[A].coverage.coverage == pytest.approx(1 / 2) and july[B].coverage.coverage == pytest.approx(1 / 3)
 
 
+def test_a_period_ending_mid_round_counts_only_the_visits_before_its_end(history):
+    may = _figures(date(2025, 5, 1), date(2025, 5, 31))
+    a = may[1][A].coverage
+    assert (a.reached, a.not_home, a.app_installs, a.visits) == (1, 1, 0, 2)
+    assert (may[0].coverage.reached, may[0].coverage.not_home) == (2, 1)
+    september = _figures(date(2025, 9, 1), date(2025, 9, 30))[1][A].coverage
+    assert (september.reached, september.not_home, september.app_installs, september.coverage) == (2, 0, 1, 1.0)
+
+
 def test_today_counts_the_household_added_this_year_and_not_the_removed_one(history):
     r, rows = _figures(date(2026, 1, 1), date(2026, 2, 28))
     assert (rows[A].coverage.households, rows[B].coverage.households) == (3, 2)
@@ -187,7 +203,7 @@ def test_the_workbook_cells_hold_the_figures_of_the_periods_end(history):
     book = load_workbook(io.BytesIO(make_report(_county(), date(2025, 9, 1), date(2025, 9, 30), "xlsx").data))
     summary = {cell.value: value for cell, value in zip(book["概况"][1], book["概况"][2], strict=True)}
     assert summary["应走访户数"].value == 4 and summary["期末持牌数"].value == 0
-    assert summary["入户覆盖率"].value == pytest.approx(2 / 4) and summary["入户覆盖率"].number_format == "0.00%"
+    assert summary["入户覆盖率"].value == pytest.approx(3 / 4) and summary["入户覆盖率"].number_format == "0.00%"
     ranking = [[cell.value for cell in row] for row in book["排名"].iter_rows()]
     header = ranking[0]
     rows = {row[header.index("区划代码")]: dict(zip(header, row, strict=True)) for row in ranking[1:]}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area
@@ -17,6 +18,7 @@ from campaign.creation.models import Certificate, CreationTarget, TargetKind, Ta
 from campaign.extensions import db
 from campaign.households.history import HouseholdPlacement as P
 from campaign.households.models import Household
+from campaign.visits.models import GeoCheck, Outcome, Visit
 
 UNKNOWN = "unknown"  # the status column of a target whose status at the period's end is not on record
 
@@ -153,3 +155,48 @@ def status_columns(targets: dict[TargetKind, Counter]) -> list:
 
 def status_label(status) -> str:
     return status.label if isinstance(status, TargetStatus) else str(UNKNOWN_LABEL)
+
+
+# --- the round's tallies at the period's end -----------------------------------------------------
+
+_OUTCOMES = ("not_home", "refused", "vacant")
+
+
+def visits_after(round_id: int, area: Area, at: datetime) -> bool:
+    """Whether the round has visits in the area logged for after ``at``: then its running tallies
+    run past the period, and the figures are counted from the visits instead."""
+    return db.session.scalar(
+        sa.select(Visit.id).join(Household, Household.id == Visit.household_id).join(Area, Area.id == Household.grid_id)
+        .where(Visit.round_id == round_id, Visit.visited_at >= at, within(Area.code, area.code)).limit(1)) is not None
+
+
+def tallies_at(round_id: int, area: Area, length: int, at: datetime) -> dict[str, dict[str, int]]:
+    """The round's tallies by prefix as the visits before ``at`` make them, by the rule the running
+    tallies follow: reached stays reached, otherwise the latest visit decides."""
+    later = so.aliased(Visit)
+    last_outcome = (sa.select(later.outcome).where(later.round_id == round_id, later.household_id == Visit.household_id,
+                                                    later.visited_at < at)
+                    .order_by(later.visited_at.desc(), later.id.desc()).limit(1).scalar_subquery())
+    flagged = sa.or_(Visit.too_fast, Visit.geo.in_([GeoCheck.RED, GeoCheck.GREY]))
+    count_if = lambda condition: sa.func.sum(sa.case((condition, 1), else_=0))  # noqa: E731
+    per_household = (
+        sa.select(Area.code.label("code"), sa.func.max(sa.case((Visit.outcome == Outcome.REACHED, 1), else_=0))
+                  .label("reached"), last_outcome.label("last"),
+                  sa.func.count().label("visits"), count_if(flagged).label("flagged"),
+                  count_if(Visit.geo == GeoCheck.RED).label("far"),
+                  count_if(Visit.geo == GeoCheck.GREY).label("no_fix"),
+                  count_if(Visit.too_fast).label("too_fast"),
+                  sa.func.max(Visit.people_briefed).label("people_briefed"),
+                  sa.func.max(Visit.app_installs).label("app_installs"))
+        .join(Household, Household.id == Visit.household_id).join(Area, Area.id == Household.grid_id)
+        .where(Visit.round_id == round_id, Visit.visited_at < at, within(Area.code, area.code))
+        .group_by(Visit.household_id, Area.code).subquery())
+    h = per_household.c
+    prefix = sa.func.substr(h.code, 1, length).label("prefix")
+    sums = [sa.func.sum(h.reached).label("reached"),
+            *[sa.func.sum(sa.case((sa.and_(h.reached == 0, h.last == Outcome(name)), 1), else_=0)).label(name)
+              for name in _OUTCOMES],
+            *[sa.func.sum(getattr(h, name)).label(name)
+              for name in ("visits", "flagged", "far", "no_fix", "too_fast", "people_briefed", "app_installs")]]
+    return {row["prefix"]: {k: int(v or 0) for k, v in row.items() if k != "prefix"}
+            for row in db.session.execute(sa.select(prefix, *sums).group_by(prefix)).mappings()}

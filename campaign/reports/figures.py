@@ -24,7 +24,7 @@ from campaign.incidents.zero import ZeroReport, year_earlier, zero_report
 from campaign.jobs import runner
 from campaign.rounds.models import Round
 from campaign.rounds.services import rounds_for
-from campaign.visits.models import Outcome, Visit
+from campaign.visits.models import TALLY_COLUMNS, Outcome, Visit
 from campaign.warnings.figures import WarningFigures, warning_figures
 from campaign.warnings.models import FraudWarning
 
@@ -120,6 +120,8 @@ def build_report(area: Area, start: date, end: date, *, issued_on: date | None =
     roster = asof.rosters(area, len(area.code), end).get(area.code, asof.Roster())
     coverage.households = roster.households
     rows = _rows(area, round_, end)
+    if round_ and asof.visits_after(round_.id, area, asof.end_instant(end)):
+        _tallies_at_end(coverage, rows, area, round_, end)
     runner.stage(1, STAGES, _STAGE["incidents"])
     zero = zero_report(area, start, end)
     _add_incidents(rows, area, start, end)
@@ -161,6 +163,19 @@ def _rows(area: Area, round_: Round | None, end: date) -> dict[str, Row]:
             roster = rosters.get(code, asof.Roster())
             row.coverage.households, row.note = roster.households, roster.note
     return rows
+
+
+def _tallies_at_end(coverage: Figures, rows: dict[str, Row], area: Area, round_: Round, end: date) -> None:
+    """The round goes on past the period: count its visits up to the period's end only."""
+    at = asof.end_instant(end)
+    targets = [(coverage, area.code, len(area.code))]
+    targets += [(row.coverage, code, len(code)) for code, row in rows.items()]
+    found: dict[int, dict] = {}
+    for figures, code, length in targets:
+        if length not in found:
+            found[length] = asof.tallies_at(round_.id, area, length, at)
+        for name, value in found[length].get(code, dict.fromkeys(TALLY_COLUMNS, 0)).items():
+            setattr(figures, name, value)
 
 
 def _ranked(rows: list[Row], *, by_coverage: bool) -> list[Row]:
