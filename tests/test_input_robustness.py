@@ -186,7 +186,7 @@ def test_json_nested_deep_is_refused_with_a_reason(client, auth, county, depth):
     auth.login("worker_a")
     body = '{"visits": [' + "[" * depth + "]" * depth + "]}"
     response = client.post("/api/v1/visits", data=body, content_type="application/json")
-    assert response.status_code == 400 and "nested" in response.get_json()["error"]
+    assert response.status_code == 400 and "JSON 嵌套超过 32 层" in response.get_json()["error"]
 
 
 # The error page after a failed write
