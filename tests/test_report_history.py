@@ -248,3 +248,15 @@ def test_an_emptied_grid_with_a_roster_history_can_still_be_deleted(ctx, clock):
     if db.engine.dialect.name == "postgresql":
         assert db.session.scalar(sa.select(sa.func.count()).select_from(HouseholdPlacement)
                                  .where(HouseholdPlacement.grid_id == grid_id)) == 0
+
+
+def test_the_map_colours_villages_by_their_coverage_at_the_periods_end(history):
+    from campaign.reports.pdf import map_features
+
+    def village_a(start, end):
+        features = map_features(build_report(_county(), start, end))
+        return next(f["properties"] for f in features if f["properties"]["k"] == history.village_a.code)
+
+    may, september = village_a(date(2025, 5, 1), date(2025, 5, 31)), village_a(date(2025, 9, 1), date(2025, 9, 30))
+    assert (may["r"], may["s"], may["v"]) == (1, 3, 33.3)
+    assert (september["r"], september["s"], september["v"]) == (2, 2, 100.0)

@@ -31,10 +31,28 @@ def map_features(report: Report) -> list[dict]:
         within(Area.code, report.area.code), Area.level == AreaLevel.VILLAGE))
     if villages <= MAP_VILLAGES_MAX:
         round_id = report.round.id if report.round else None
-        return coverage_layer(report.area, round_id, _no_shift)["features"]
+        return _as_of_end(report, coverage_layer(report.area, round_id, _no_shift)["features"])
     return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [row.area.lon, row.area.lat]},
              "properties": {"c": coverage_colour(row.coverage.coverage)}}
             for row in report.rows if row.area.lat is not None and row.area.lon is not None]
+
+
+def _as_of_end(report: Report, features: list[dict]) -> list[dict]:
+    """Recolour the villages by their coverage at the period's end (the layer shows today's)."""
+    if report.round is None or not features:
+        return features
+    length = len(features[0]["properties"]["k"])
+    rosters = asof.rosters(report.area, length, report.end)
+    tallies = asof.tallies_at(report.round.id, report.area, length, asof.end_instant(report.end))
+    for feature in features:
+        code = feature["properties"]["k"]
+        tally = tallies.get(code, {})
+        in_scope = max(rosters.get(code, asof.Roster()).households - tally.get("vacant", 0), 0)
+        reached = tally.get("reached", 0)
+        coverage = reached / in_scope if in_scope else None
+        feature["properties"].update(c=coverage_colour(coverage), r=reached, s=in_scope,
+                                     v=None if coverage is None else round(coverage * 100, 1))
+    return features
 
 
 def report_html(report: Report) -> str:
