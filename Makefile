@@ -41,7 +41,9 @@ run: setup
 	@echo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: setup test-sqlite test-postgres
+# SQLite and PostgreSQL side by side (.ci/test-both); test-sqlite and test-postgres run one each.
+test: setup
+	@sh .ci/test-both "$(BIN)/python" "$(PG_URL)"
 
 test-sqlite: setup
 	$(BIN)/python -m pytest -q
