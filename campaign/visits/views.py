@@ -16,7 +16,7 @@ bp = Blueprint("visits", __name__, url_prefix="/visits")
 
 # Everything the phone page needs with no network; the service worker caches these on install.
 SHELL_ASSETS = ["vendor/bootstrap/bootstrap.min.css", "css/app.css", "vendor/bootstrap/bootstrap.bundle.min.js",
-                "vendor/htmx/htmx.min.js", "js/app.js", "js/visits.js"]
+                "vendor/htmx/htmx.min.js", "js/app.js", "js/visits.js", "img/favicon.svg"]
 
 
 @cache
