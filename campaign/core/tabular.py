@@ -61,6 +61,24 @@ class Column:
 class Row:
     line: int
     values: dict[str, str]
+    sheet: str = ""
+
+
+@dataclass
+class ReadNotes:
+    """What the reader found besides the rows, for the preview to show and the user to confirm."""
+
+    ignored_columns: list[str] = field(default_factory=list)  # header texts no field takes
+    hidden_lines: list[int] = field(default_factory=list)     # rows hidden in Excel
+    sheets: list[str] = field(default_factory=list)           # sheets imported
+    other_sheets: list[str] = field(default_factory=list)     # other non-empty sheets, not imported
+    example_lines: list[int] = field(default_factory=list)    # the template's example rows, skipped
+
+
+@dataclass
+class Table:
+    rows: list[Row]
+    notes: ReadNotes = field(default_factory=ReadNotes)
 
 
 @dataclass
@@ -202,6 +220,10 @@ def _raw_rows(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
 
 
 def read_table(data: bytes, columns: list[Column]) -> list[Row]:
+    return read_sheet(data, columns).rows
+
+
+def read_sheet(data: bytes, columns: list[Column], *, include_hidden: bool = False) -> Table:
     """Rows of the first sheet, keyed by column key. Blank rows are skipped, line numbers kept.
     Memory follows the values the file holds; columns and data rows are capped (:class:`Limits`)."""
     if not data:
@@ -232,7 +254,7 @@ def read_table(data: bytes, columns: list[Column]) -> list[Row]:
         rows.append(Row(line=line, values=values))
     if not rows:
         raise FileFormatError(_l("The file has a header row but no data rows: there is nothing to import."))
-    return rows
+    return Table(rows=rows)
 
 
 def template_xlsx(columns: list[Column], sheet_title: str) -> bytes:
