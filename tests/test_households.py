@@ -41,9 +41,9 @@ def test_bad_values_name_their_field(overrides, field):
     assert caught.value.field == field
 
 
-def test_full_width_and_spaces_are_cleaned():
+def test_door_label_keeps_what_was_typed_but_spaces_and_numbers_are_cleaned():
     f = fields(door_label="　３组　 ５号 ", members="４")
-    assert f.door_label == "3组 5号" and f.members == 4
+    assert f.door_label == "３组 ５号" and f.members == 4
 
 
 def test_phone_is_masked_in_lists():

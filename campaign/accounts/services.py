@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from campaign.areas.models import Area, AreaLevel
 from campaign.audit.services import diff, record
 from campaign.core.errors import DomainError
-from campaign.core.text import clean, clean_phone, is_valid_phone
+from campaign.core.text import clean_phone, clean_text, fold, is_valid_phone
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
@@ -26,7 +26,7 @@ def get_by_username(username: str) -> User | None:
 def authenticate(*, username: str, password: str, ip: str) -> User:
     """The user with these credentials. Every attempt is recorded; failures are throttled per
     address and per user name at that address, and a success resets nothing."""
-    username = clean(username)
+    username = fold(username)
     throttle.check(username, ip)
     user = get_by_username(username)
     if user is None or not user.is_active:
@@ -112,13 +112,13 @@ def create_user(*, username: str, display_name: str, role: Role, password: str,
                 must_change_password: bool = False) -> User:
     """A new account. One made by another person (the county office) must change its password
     at first log-in; one made by a command need not."""
-    username = clean(username)
+    username = fold(username)
     if not username or len(username) > 64 or " " in username:
         raise DomainError(_l("A user name has 1 to 64 characters and no spaces."), field="username")
     if get_by_username(username) is not None:
         raise DomainError(_l("The user name %(name)s is taken.", name=username), field="username")
     check_strength(password, username=username)
-    user = User(username=username, display_name=clean(display_name) or username, role=role,
+    user = User(username=username, display_name=clean_text(display_name) or username, role=role,
                 must_change_password=must_change_password)
     _assign(user, role=role, area=area, grids=grids or [], phone=phone)
     user.set_password(password)
@@ -136,7 +136,7 @@ def update_user(user: User, *, display_name: str, role: Role, area: Area | None,
     """The county office's edit. A new password, deactivation or a removed second factor end
     the user's sessions; a password set by the office must be changed at the next log-in."""
     before = _account_fields(user)
-    user.display_name = clean(display_name) or user.username
+    user.display_name = clean_text(display_name) or user.username
     _assign(user, role=role, area=area, grids=grids, phone=phone)
     ends = user.active and not active
     user.active = active

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from campaign.core.errors import DomainError
-from campaign.core.text import clean
+from campaign.core.text import clean_code
 from campaign.extensions import db
 
 from .models import Area, AreaLevel
@@ -30,7 +30,7 @@ def area_for_form(code: str, *, levels=None, field: str = "area_code", user=None
     """The area a form names by code, inside the user's scope and of one of ``levels``; otherwise a
     DomainError on that field (an area outside the scope is simply unknown)."""
     user = user or current_user
-    query = sa.select(Area).where(Area.code == clean(code), scope_clause(user))
+    query = sa.select(Area).where(Area.code == clean_code(code), scope_clause(user))
     if levels:
         query = query.where(Area.level.in_(list(levels)))
     area = db.session.scalar(query)

@@ -17,7 +17,7 @@ from .models import Area, AreaLevel, parent_code
 
 COLUMNS = [
     Column("code", "代码", aliases=("区划代码", "统计用区划代码"), required=True, example="610923100001"),
-    Column("name", "名称", required=True, example="城南社区居委会"),
+    Column("name", "名称", required=True, as_typed=True, example="城南社区居委会"),
     Column("parent", "上级代码",
            aliases=("streetCode", "areaCode", "cityCode"), example="610923100"),
 ]

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from campaign.jobs import runner
 
 from .errors import DomainError
-from .text import clean
+from .text import clean_text, fold
 from .xlsx_reader import MAX_TEXT, SheetRefused, first_sheet_rows, too_long_text, too_many_columns
 
 MAX_LINE = 1024 * 1024  # characters of one CSV line
@@ -52,6 +52,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     required: bool = False
     example: str = ""
+    as_typed: bool = False  # free text, stored as typed; other cells are compared values, folded
 
     def names(self) -> set[str]:
         return {_norm_header(n) for n in (self.key, self.header, *self.aliases)}
@@ -112,7 +113,7 @@ class FileFormatError(DomainError):
 
 
 def _norm_header(text: str) -> str:
-    return clean(text).replace("*", "").replace(" ", "").lower()
+    return fold(text).replace("*", "").replace(" ", "").lower()
 
 
 def _cell_text(value) -> str:
@@ -126,7 +127,7 @@ def _cell_text(value) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return clean(value)
+    return clean_text(value)
 
 
 def _decode(data: bytes) -> str:
@@ -234,6 +235,7 @@ def read_sheet(data: bytes, columns: list[Column], *, include_hidden: bool = Fal
     if header is None:
         raise FileFormatError(_l("The file is empty."))
     lookup = {name: col.key for col in columns for name in col.names()}
+    as_typed = {col.key for col in columns if col.as_typed}
     positions: dict[str, int] = {}
     for index, name in enumerate(header[1]):
         key = lookup.get(_norm_header(name))
@@ -251,6 +253,7 @@ def read_sheet(data: bytes, columns: list[Column], *, include_hidden: bool = Fal
             raise FileFormatError(_l("The file has more than %(limit)s data rows. Split it into files of at most "
                                      "%(limit)s rows and import them one by one.", limit=f"{limits.rows:,}"))
         values = {key: (raw_row[i] if i < len(raw_row) else "") for key, i in positions.items()}
+        values = {key: (text if key in as_typed else fold(text)) for key, text in values.items()}
         rows.append(Row(line=line, values=values))
     if not rows:
         raise FileFormatError(_l("The file has a header row but no data rows: there is nothing to import."))

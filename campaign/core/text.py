@@ -1,25 +1,52 @@
-"""Normalising what people type or paste from Excel: full-width digits, stray spaces, phones."""
+"""What people type or paste from Excel: free text kept as typed, compared values normalised.
+
+Free text (names, door labels, reasons, descriptions, notes) is stored as it was typed: Chinese
+punctuation such as ，：（）！？； stays. Only what is compared is folded: codes, digits, phones,
+header names, user names and the words that name a choice (kinds, levels, yes/no)."""
 from __future__ import annotations
 
 import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Control characters that are not whitespace, the zero-width space and the byte-order mark: never typed.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\ufeff]")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
-def clean(value) -> str:
-    """Full-width forms folded to ASCII (NFKC), ideographic spaces and runs of spaces collapsed."""
+def clean_text(value) -> str:
+    """Free text as typed: ends trimmed, runs of spaces (ideographic ones too) made one space,
+    invisible control characters dropped. Full-width punctuation and letters are kept."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = _INVISIBLE.sub("", str(value))
     return _SPACES.sub(" ", text).strip()
+
+
+def fold(value) -> str:
+    """A value that is compared, not shown as typed: full-width forms folded to ASCII (NFKC),
+    spaces collapsed. For header names, user names, the words of a choice, numbers and dates."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", str(value)))
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_code(value) -> str:
+    """A code (division, grid, reference): folded, with no space anywhere."""
+    return fold(value).replace(" ", "")
+
+
+def fold_digits(text: str) -> str:
+    """Full-width digits ０-９ as ASCII, nothing else changed: how a search key meets stored text."""
+    return text.translate(_FULL_WIDTH_DIGITS)
 
 
 def clean_phone(value) -> str:
     """A phone number with every space and the +86 prefix removed; '' when empty."""
-    text = clean(value).replace(" ", "")
+    text = fold(value).replace(" ", "")
     if text.startswith("+86"):
         text = text[3:]
     elif text.startswith("86") and len(text) == 13:

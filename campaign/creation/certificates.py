@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, Signer
 from campaign.areas.models import Area
 from campaign.audit.services import record
 from campaign.core.errors import DomainError
-from campaign.core.text import clean
+from campaign.core.text import clean_text
 from campaign.extensions import db
 from campaign.rounds.services import ancestor_codes
 
@@ -110,7 +110,7 @@ def issuer_for(area: Area) -> str:
 
 
 def set_issuer(area: Area, issuer: str, *, user=None) -> None:
-    issuer = clean(issuer)[:100]
+    issuer = clean_text(issuer)[:100]
     if not issuer:
         raise DomainError(_l("Give the issuing office."), field="issuer")
     settings = db.session.get(CreationSettings, area.id)

@@ -9,7 +9,7 @@ from campaign.areas.scope import within_any
 from campaign.core.errors import DomainError
 from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import Column, ImportReport, read_table
-from campaign.core.text import clean
+from campaign.core.text import fold
 from campaign.extensions import db
 from campaign.jobs import runner
 
@@ -18,17 +18,17 @@ from .services import check_fields, create_target
 
 COLUMNS = [
     Column("kind", "类型", aliases=("kind", "对象类型"), required=True, example="学校"),
-    Column("name", "名称", aliases=("name", "单位名称", "学校名称"), example="宁陕县城关小学"),
+    Column("name", "名称", aliases=("name", "单位名称", "学校名称"), as_typed=True, example="宁陕县城关小学"),
     Column("area_code", "所在区划代码", aliases=("area", "区划代码", "村(社区)代码"), required=True,
            example="610923100001"),
-    Column("contact_name", "联系人", aliases=("contact",), example="王老师"),
+    Column("contact_name", "联系人", aliases=("contact",), as_typed=True, example="王老师"),
     Column("contact_phone", "联系电话", aliases=("phone", "电话"), example="13800000000"),
     Column("headcount", "人数", aliases=("headcount", "师生人数", "职工人数"), example="860"),
 ]
 
 
 def parse_kind(value) -> TargetKind:
-    text = clean(value)
+    text = fold(value)
     if text in KIND_CHINESE:
         return KIND_CHINESE[text]
     try:

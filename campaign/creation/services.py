@@ -14,7 +14,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.audit.services import apply_changes, diff, record, snapshot
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
-from campaign.core.text import clean, clean_phone, is_valid_phone
+from campaign.core.text import clean_phone, clean_text, is_valid_phone
 from campaign.core.types import utcnow
 from campaign.events.models import PublicityEvent
 from campaign.extensions import db
@@ -43,7 +43,7 @@ def check_fields(*, kind, name: str, area: Area, contact_name: str = "", contact
                  headcount=0) -> TargetFields:
     if not isinstance(kind, TargetKind):
         raise DomainError(_l("Choose the kind of target."), field="kind")
-    name = clean(name)[:100]
+    name = clean_text(name)[:100]
     if kind.tied_to_area:
         if area.level is not AreaLevel.VILLAGE:
             raise DomainError(_l("A village or community target is its village or community: give its code."),
@@ -67,7 +67,7 @@ def check_fields(*, kind, name: str, area: Area, contact_name: str = "", contact
     if not kind.tied_to_area and headcount == 0:
         raise DomainError(_l("Give the headcount: it is what the app install rate is measured against."),
                           field="headcount")
-    return TargetFields(kind, name, clean(contact_name)[:40], phone, headcount)
+    return TargetFields(kind, name, clean_text(contact_name)[:40], phone, headcount)
 
 
 def _check_unique(fields: TargetFields, area: Area, exclude_id: int | None = None) -> None:
@@ -170,7 +170,7 @@ def transition(target: CreationTarget, action: str, *, user, reason: str = "", o
         raise DomainError(_l("Only the county office can do this."))
     if action not in available_actions(target, user, today=today):
         raise DomainError(_l("A target that is %(status)s cannot do this.", status=target.status.label))
-    reason, override_reason = clean(reason)[:500], clean(override_reason)[:500]
+    reason, override_reason = clean_text(reason)[:500], clean_text(override_reason)[:500]
     if action in REASON_REQUIRED and not reason:
         raise DomainError(_l("Give the reason."), field="reason")
     certificate, extra = None, {}

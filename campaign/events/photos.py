@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from campaign.core.errors import DomainError
-from campaign.core.text import clean
+from campaign.core.text import clean_text
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 2048
@@ -55,7 +55,7 @@ class CleanPhoto:
 
 def display_name(name: str | None, number: int) -> str:
     """The upload's own file name, without path or control characters, to name it in messages."""
-    base = clean(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = clean_text(name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable())[:60]
     return base or str(_l("photo %(n)s", n=number))
 

@@ -12,7 +12,7 @@ from campaign.areas.scope import within
 from campaign.audit.services import apply_changes, diff, record, snapshot
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
-from campaign.core.text import clean
+from campaign.core.text import clean_text
 from campaign.extensions import db
 
 from .models import MAX_PHOTOS, EventKind, EventPhoto, PublicityEvent
@@ -48,8 +48,8 @@ def check_fields(*, kind: EventKind, held_on: date | None, target: str, attendee
         if not isinstance(value, int) or not 0 <= value <= 100_000:
             raise DomainError(_l("Give a whole number from 0 to 100,000."), field=name)
         counts[name] = value
-    return EventFields(kind, held_on, clean(target)[:100], counts["attendees"], counts["materials"],
-                       clean(organiser)[:60], clean(note)[:500], counts["app_installs"], target_id)
+    return EventFields(kind, held_on, clean_text(target)[:100], counts["attendees"], counts["materials"],
+                       clean_text(organiser)[:60], clean_text(note)[:500], counts["app_installs"], target_id)
 
 
 def _add_photos(event: PublicityEvent, uploads: list[Upload]) -> None:

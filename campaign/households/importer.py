@@ -12,7 +12,7 @@ from campaign.areas.services import adjust_household_count
 from campaign.core.errors import DomainError
 from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import Column, ImportReport, read_table
-from campaign.core.text import clean
+from campaign.core.text import fold
 from campaign.extensions import db
 from campaign.jobs import runner
 
@@ -22,9 +22,9 @@ from .services import check_fields
 
 COLUMNS = [
     Column("grid_code", "网格编码", aliases=("grid", "网格代码"), required=True, example="610923100001001"),
-    Column("door_label", "门牌/地址", aliases=("door", "门牌", "地址", "门牌号"), required=True,
+    Column("door_label", "门牌/地址", aliases=("door", "门牌", "地址", "门牌号"), required=True, as_typed=True,
            example="城南社区 1组3号"),
-    Column("head_name", "户主姓名", aliases=("head", "户主", "姓名"), example="张三"),
+    Column("head_name", "户主姓名", aliases=("head", "户主", "姓名"), as_typed=True, example="张三"),
     Column("phone", "联系电话", aliases=("电话", "手机", "手机号"), example="13800138000"),
     Column("members", "家庭人口", aliases=("人口", "人数", "人口数"), example="3"),
     Column("elderly_alone", "独居老人", aliases=("elderly",), example="否"),
@@ -38,7 +38,7 @@ _FALSE = {"", "否", "n", "no", "false", "0", "×", "无"}
 
 
 def parse_flag(value: str) -> bool:
-    text = clean(value).lower()
+    text = fold(value).lower()
     if text in _TRUE:
         return True
     if text in _FALSE:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from campaign.audit.models import AuditEntry
 from campaign.audit.services import record
 from campaign.core.errors import DomainError
-from campaign.core.text import clean, clean_phone, mask_phone
+from campaign.core.text import clean_phone, clean_text, fold_digits, mask_phone
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
@@ -54,7 +54,7 @@ class Search:
 
 def parse_search(text: str) -> Search:
     """Digits (with spaces, dashes or +86) are a phone search; fewer than 7 digits search no phone."""
-    text = clean(text)[:50]
+    text = clean_text(text)[:50]
     candidate = clean_phone(text)
     if candidate and all(ch.isascii() and (ch.isdigit() or ch == "-") for ch in candidate):
         digits = phone_digits(candidate)
@@ -71,9 +71,17 @@ def apply_search(query, search: Search):
     if search.is_phone:
         return query.where(Household.phone_index == phone_index(search.phone))
     if search.text:
-        pattern = f"%{search.text}%"
-        return query.where(sa.or_(Household.door_label.like(pattern), Household.head_name.like(pattern)))
+        pattern = f"%{fold_digits(search.text)}%"
+        return query.where(sa.or_(_digits_folded(Household.door_label).like(pattern),
+                                  _digits_folded(Household.head_name).like(pattern)))
     return query
+
+
+def _digits_folded(column):
+    """The column with full-width digits read as ASCII, so 3栋 finds ３栋 as typed, and the other way round."""
+    for digit in range(10):
+        column = sa.func.replace(column, chr(0xFF10 + digit), str(digit))
+    return column
 
 
 def audit_phone_search(search: Search, *, area_code: str | None, found: list[int]) -> None:
@@ -130,7 +138,7 @@ def erase_personal_data(household: Household, *, reason: str) -> None:
     """Erase name, phone, visit notes and exact locations for good; the row, its visits and every figure stay."""
     from campaign.visits.models import Visit
 
-    reason = clean(reason)
+    reason = clean_text(reason)
     if not reason:
         raise DomainError(_l("Give the reason for the erasure."), field="reason")
     if household.erased_at is not None:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.services import adjust_household_count
 from campaign.core.errors import DomainError
-from campaign.core.text import clean, clean_phone, is_valid_phone
+from campaign.core.text import clean_phone, clean_text, fold, is_valid_phone
 from campaign.extensions import db
 
 from . import history
@@ -36,12 +36,12 @@ def check_fields(*, door_label: str, head_name: str | None, phone: str | None, m
                  elderly_alone: bool, at_risk: bool, lat: float | str | None,
                  lon: float | str | None) -> HouseholdFields:
     """Normalise and check one household's values. Raises DomainError naming the bad field."""
-    door_label = clean(door_label)
+    door_label = clean_text(door_label)
     if not door_label:
         raise DomainError(_l("The door label is empty."), field="door_label")
     if len(door_label) > 120:
         raise DomainError(_l("The door label is longer than 120 characters."), field="door_label")
-    head_name = clean(head_name) or None
+    head_name = clean_text(head_name) or None
     if head_name and len(head_name) > 40:
         raise DomainError(_l("The name is longer than 40 characters."), field="head_name")
     phone = clean_phone(phone) or None
@@ -49,7 +49,7 @@ def check_fields(*, door_label: str, head_name: str | None, phone: str | None, m
         raise DomainError(_l("%(phone)s is not a mobile (11 digits) or landline number.", phone=phone),
                           field="phone")
     try:
-        members = int(clean(members)) if str(members).strip() != "" else 1
+        members = int(fold(members)) if str(members).strip() != "" else 1
     except ValueError:
         raise DomainError(_l("Members must be a whole number."), field="members") from None
     if not 1 <= members <= MAX_MEMBERS:
@@ -64,7 +64,7 @@ def _coordinate(value, field: str, limit: int) -> float | None:
     if value is None or str(value).strip() == "":
         return None
     try:
-        number = float(clean(value))
+        number = float(fold(value))
     except ValueError:
         raise DomainError(_l("%(value)s is not a number.", value=value), field=field) from None
     if not -limit <= number <= limit:

@@ -16,7 +16,7 @@ from campaign.core.exports import xlsx_response
 from campaign.core.forms import EmptyForm
 from campaign.core.imports import import_page, template_download
 from campaign.core.tabular import ImportReport
-from campaign.core.text import clean
+from campaign.core.text import clean_text
 from campaign.extensions import db, limiter
 from campaign.visits.models import Visit
 
@@ -60,7 +60,7 @@ def index():
     else:
         page = db.paginate(households_query(area=area, search=search), per_page=50)
     return render_template("households/index.html", page=page, area=area, search=search,
-                           query=clean(request.args.get("q", ""))[:50])
+                           query=clean_text(request.args.get("q", ""))[:50])
 
 
 @bp.get("/<int:household_id>")

@@ -26,7 +26,7 @@ COLUMNS = [
     Column("loss", "损失金额(元)", aliases=("loss", "损失金额", "损失"), example="12000"),
     Column("recovered", "挽回或止付金额(元)", aliases=("recovered", "挽回金额", "止付金额"), example="0"),
     Column("case_ref", "案件编号", aliases=("case", "警情编号"), example="A6109230000002026030001"),
-    Column("description", "简要案情", aliases=("description", "案情"), example="刷单返利，先小额返利后诱导大额转账"),
+    Column("description", "简要案情", aliases=("description", "案情"), as_typed=True, example="刷单返利，先小额返利后诱导大额转账"),
 ]
 
 

@@ -11,7 +11,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.audit.services import apply_changes, diff, record, snapshot
 from campaign.core.clock import local_today
 from campaign.core.errors import DomainError
-from campaign.core.text import clean
+from campaign.core.text import clean_text, fold
 from campaign.extensions import db
 
 from .models import FRAUD_TYPE_CHINESE, INCIDENT_KIND_CHINESE, FraudType, Incident, IncidentKind
@@ -33,7 +33,7 @@ class IncidentFields:
 
 
 def parse_fraud_type(value) -> FraudType:
-    text = clean(value)
+    text = fold(value)
     if text in FRAUD_TYPE_CHINESE:
         return FRAUD_TYPE_CHINESE[text]
     try:
@@ -43,7 +43,7 @@ def parse_fraud_type(value) -> FraudType:
 
 
 def parse_yuan(value, field: str) -> Decimal:
-    text = clean(value).replace(",", "").replace("元", "") if value is not None else ""
+    text = fold(value).replace(",", "").replace("元", "") if value is not None else ""
     if text == "":
         return Decimal(0)
     try:
@@ -58,7 +58,7 @@ def parse_yuan(value, field: str) -> Decimal:
 
 
 def parse_kind(value) -> IncidentKind:
-    text = clean(value)
+    text = fold(value)
     if not text:
         return IncidentKind.CASE
     if text in INCIDENT_KIND_CHINESE:
@@ -79,7 +79,7 @@ def check_fields(*, occurred_on: date | None, fraud_type, loss, recovered, case_
     fraud = fraud_type if isinstance(fraud_type, FraudType) else parse_fraud_type(fraud_type)
     kind = kind if isinstance(kind, IncidentKind) else parse_kind(kind)
     return IncidentFields(occurred_on, fraud, parse_yuan(loss, "loss"), parse_yuan(recovered, "recovered"),
-                          clean(case_ref)[:40], clean(description)[:500], kind, target_id)
+                          fold(case_ref)[:40], clean_text(description)[:500], kind, target_id)
 
 
 def _check_village(village: Area) -> None:

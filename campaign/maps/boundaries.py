@@ -15,7 +15,7 @@ from campaign.areas.scope import within_any
 from campaign.audit.services import record
 from campaign.core.imports import CHECKING, WRITING
 from campaign.core.tabular import FileFormatError, ImportReport
-from campaign.core.text import clean
+from campaign.core.text import clean_code
 from campaign.extensions import db
 from campaign.jobs import runner
 
@@ -85,7 +85,7 @@ def import_boundaries(data: bytes, *, scope_codes: list[str] | None = None, user
     for feature in features:
         properties = feature.get("properties") if isinstance(feature, dict) else None
         properties = properties if isinstance(properties, dict) else {}
-        codes.append(next((clean(properties[k]) for k in CODE_KEYS if properties.get(k) not in (None, "")), ""))
+        codes.append(next((clean_code(properties[k]) for k in CODE_KEYS if properties.get(k) not in (None, "")), ""))
     query = sa.select(Area).where(Area.code.in_(set(codes)))
     if scope_codes is not None:
         query = query.where(within_any(Area.code, scope_codes))

@@ -22,11 +22,11 @@ from .services import create_warning, validate
 COLUMNS = [
     Column("area_code", "村(社区)或网格代码", aliases=("area", "区域代码", "村代码"), required=True,
            example="610923100001"),
-    Column("resident", "居民", aliases=("resident", "姓名", "户"), required=True, example="王某某"),
+    Column("resident", "居民", aliases=("resident", "姓名", "户"), required=True, as_typed=True, example="王某某"),
     Column("phone", "电话", aliases=("phone", "手机"), example="13800138000"),
     Column("level", "预警等级", aliases=("level", "等级"), required=True, example="高"),
     Column("received_at", "接收时间", aliases=("received_at", "时间"), required=True, example="2026-03-01 09:30"),
-    Column("source", "来源", aliases=("source",), example="市反诈中心"),
+    Column("source", "来源", aliases=("source",), as_typed=True, example="市反诈中心"),
 ]
 LEVELS = {"高": Level.HIGH, "中": Level.MEDIUM, "低": Level.LOW, "high": Level.HIGH, "medium": Level.MEDIUM,
           "low": Level.LOW}

@@ -11,7 +11,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.audit.services import diff, record, snapshot
 from campaign.core.errors import DomainError
-from campaign.core.text import clean, clean_phone, is_valid_phone
+from campaign.core.text import clean_phone, clean_text, is_valid_phone
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.incidents.services import parse_yuan
@@ -58,7 +58,7 @@ def validate(*, area: Area, resident: str, phone: str, received_at: datetime) ->
     """The cleaned resident and phone of a new warning; raises on the first bad value."""
     if area.level not in (AreaLevel.VILLAGE, AreaLevel.GRID):
         raise DomainError(_l("A warning is placed in a village, community or grid."), field="area_code")
-    resident = clean(resident)
+    resident = clean_text(resident)
     if not resident:
         raise DomainError(_l("Name the resident or household."), field="resident")
     phone = clean_phone(phone)
@@ -72,7 +72,7 @@ def create_warning(*, area: Area, resident: str, level: Level, received_at: date
                    phone: str = "", household=None, target_id: int | None = None, user=None) -> FraudWarning:
     resident, phone = validate(area=area, resident=resident, phone=phone, received_at=received_at)
     warning = FraudWarning(area=area, resident=resident[:60], phone=phone or None, level=level,
-                           received_at=received_at, source=clean(source)[:60], household=household, target_id=target_id,
+                           received_at=received_at, source=clean_text(source)[:60], household=household, target_id=target_id,
                            deadline_at=received_at + timedelta(hours=policy_for(area).hours(level)))
     db.session.add(warning)
     db.session.flush()
@@ -101,7 +101,7 @@ def log_attempt(warning: FraudWarning, *, at: datetime, kind: AttemptKind, resul
     _check_time(at, "at")
     if at < warning.received_at - SKEW:
         raise DomainError(_l("An attempt cannot come before the warning was received."), field="at")
-    attempt = WarningAttempt(warning=warning, at=at, kind=kind, result=clean(result)[:300],
+    attempt = WarningAttempt(warning=warning, at=at, kind=kind, result=clean_text(result)[:300],
                              user_id=user.id if user else None)
     db.session.add(attempt)
     if kind is AttemptKind.FACE and (warning.first_face_at is None or at < warning.first_face_at):
