@@ -44,14 +44,25 @@ def fold_digits(text: str) -> str:
     return text.translate(_FULL_WIDTH_DIGITS)
 
 
+_PHONE_MARKS = re.compile(r"[\s\-\u2010-\u2015()]")
+
+
 def clean_phone(value) -> str:
-    """A phone number with every space and the +86 prefix removed; '' when empty."""
+    """A phone number in one form: a mobile as 11 digits (spaces, dashes, +86 or 0086 removed), a
+    landline as area code, dash, number (010-12345678, 0915-1234567); '' when empty. Anything else
+    is returned folded and without spaces, for is_valid_phone to refuse."""
     text = fold(value).replace(" ", "")
-    if text.startswith("+86"):
-        text = text[3:]
-    elif text.startswith("86") and len(text) == 13:
-        text = text[2:]
-    return text
+    digits = _PHONE_MARKS.sub("", text)
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and (prefix != "86" or len(digits) == 13):
+            digits = digits[len(prefix):]
+            break
+    if not digits.isascii() or not digits.isdigit():
+        return text
+    if MOBILE.match(digits) or not digits.startswith("0"):
+        return digits
+    area = 3 if digits[1:2] in ("1", "2") else 4  # 010, 020-029; every other area code has four digits
+    return f"{digits[:area]}-{digits[area:]}"
 
 
 def is_valid_phone(phone: str) -> bool:

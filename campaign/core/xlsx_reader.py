@@ -32,6 +32,8 @@ MAX_CELL_PARTS = 1_000            # elements inside one cell (rich-text runs)
 MAX_UNPACKED = 256 * 1024 * 1024  # XML read from one workbook, whatever its size
 UNPACKED_FLOOR = 32 * 1024 * 1024  # ... and from a small one, however well it compresses
 UNPACKED_RATIO = 100              # real workbooks unpack to 5-20 times their size
+MAX_SHEETS = 255                  # sheets read from one workbook
+MAX_MERGES = 100_000              # merged ranges of one sheet
 CHECK_EVERY = 65_536              # XML elements between two calls of ``check``
 
 
@@ -102,17 +104,18 @@ def _relationships(budget: _Budget) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _workbook(budget: _Budget) -> tuple[str | None, object]:
-    """The relationship id of the first sheet, and the workbook's date epoch."""
-    sheet_id, epoch = None, CALENDAR_WINDOWS_1900
+def _workbook(budget: _Budget) -> tuple[list[tuple[str, str, bool]], object]:
+    """(name, relationship id, hidden) of every sheet in tab order, and the workbook's date epoch."""
+    sheets, epoch = [], CALENDAR_WINDOWS_1900
     for event, element in _elements(budget.open("xl/workbook.xml"), lambda: None):
         if event != "start":
             continue
         if element.tag == MAIN + "workbookPr" and element.get("date1904") in ("1", "true"):
             epoch = CALENDAR_MAC_1904
-        elif element.tag == MAIN + "sheet" and sheet_id is None:
-            sheet_id = element.get(OFFICE_REL + "id")
-    return sheet_id, epoch
+        elif element.tag == MAIN + "sheet" and len(sheets) < MAX_SHEETS:
+            sheets.append((element.get("name", ""), element.get(OFFICE_REL + "id"),
+                           element.get("state", "visible") != "visible"))
+    return sheets, epoch
 
 
 def _shared_strings(source: IO[bytes] | None, check) -> list[str]:
@@ -147,23 +150,51 @@ def _date_styles(source: IO[bytes] | None, check) -> tuple[set[int], set[int]]:
                 if len(formats) >= MAX_STYLES:
                     raise SheetRefused(_l("The workbook has more cell formats than Excel allows."))
                 number = int(element.get("numFmtId", "0"))
-                formats.append(custom.get(number) or BUILTIN_FORMATS.get(number) or "General")
-    dates = {i for i, f in enumerate(formats) if is_date_format(f)}
+                formats.append(custom.get(number) or BUILTIN_FORMATS.get(number)
+                               or CHINESE_FORMATS.get(number) or "General")
+    dates = {i for i, f in enumerate(formats) if is_date_format(f) or _DATE_WORDS.search(f.split(";")[0])}
     return dates, {i for i in dates if is_timedelta_format(formats[i])}
 
 
+# The built-in formats Excel and WPS give ids 27-36 and 50-58 in Chinese (zh-CN) locales; openpyxl knows
+# them not. All show a date, a month or a time of day.
+_YM, _MD, _YMD = 'yyyy"年"m"月"', 'm"月"d"日"', 'yyyy"年"m"月"d"日"'
+_HM, _HMS = 'h"时"mm"分"', 'h"时"mm"分"ss"秒"'
+CHINESE_FORMATS = {27: _YM, 28: _MD, 29: _MD, 30: "m-d-yy", 31: _YMD, 32: _HM, 33: _HMS,
+                   34: "上午/下午" + _HM, 35: "上午/下午" + _HMS, 36: _YM, 50: _YM, 51: _MD, 52: _YM,
+                   53: _MD, 54: _MD, 55: "上午/下午" + _HM, 56: "上午/下午" + _HMS, 57: _YM, 58: _MD}
+_DATE_WORDS = re.compile(r"[年月日]")
 _COLUMN = re.compile(r"([A-Z]{1,3})[0-9]+")
+_RANGE = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
+
+
+class NoCachedValue:
+    """A formula cell saved without its result (written by a program, never opened in Excel)."""
+
+    def __init__(self, ref: str):
+        self.ref = ref
+
+    def __repr__(self) -> str:
+        return f"NoCachedValue({self.ref})"
+
+
+def column_number(letters: str) -> int:
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return column
 
 
 def _cell(parser: WorkSheetParser, element, strings: list[str], dates: set[int]) -> tuple[int, object]:
     """(column, value) of a cell: plain texts and numbers here, the rest by openpyxl's parser."""
     kind, ref = element.get("t", "n"), _COLUMN.fullmatch(element.get("r") or "")
+    if element.find(MAIN + "f") is not None and not element.findtext(MAIN + "v"):
+        cell = parser.parse_cell(element)
+        return cell["column"], NoCachedValue(element.get("r") or "")
     if ref is None or kind not in ("s", "inlineStr", "n") or (kind == "n" and int(element.get("s") or 0) in dates):
         cell = parser.parse_cell(element)
         return cell["column"], cell["value"]
-    column = 0
-    for letter in ref.group(1):
-        column = column * 26 + ord(letter) - 64
+    column = column_number(ref.group(1))
     parser.col_counter = column
     if kind == "inlineStr":
         node = element.find(MAIN + "is")
@@ -199,34 +230,75 @@ def too_many_columns(limit: int) -> SheetRefused:
                            "and upload it again.", limit=limit))
 
 
+class Sheet:
+    """One sheet of the workbook: ``rows()`` streams (row number, values, hidden); once read to its end,
+    ``merges`` holds its merged ranges as (first row, first column, last row, last column)."""
+
+    def __init__(self, name: str, hidden: bool, part: str, reader: _Reader):
+        self.name, self.hidden, self.part, self.reader = name, hidden, part, reader
+        self.merges: list[tuple[int, int, int, int]] = []
+
+    def rows(self) -> Iterator[tuple[int, list, bool]]:
+        reader = self.reader
+        source = reader.budget.open(self.part)
+        if source is None:
+            return
+        cells = WorkSheetParser(None, reader.strings, data_only=True, epoch=reader.epoch,
+                                date_formats=reader.dates, timedelta_formats=reader.durations)
+        line, values, hidden = 0, {}, False
+        for event, element in _elements(source, reader.check, keep=MAIN + "c"):
+            tag = element.tag
+            if event == "start":
+                if tag == MAIN + "row":
+                    line = int(element.get("r") or line + 1)
+                    hidden = element.get("hidden") in ("1", "true")
+                    cells.row_counter, cells.col_counter, values = line, 0, {}
+            elif tag == MAIN + "c":
+                column, value = _cell(cells, element, reader.strings, reader.dates)
+                if value is not None and value != "":
+                    if column > reader.max_columns:
+                        raise too_many_columns(reader.max_columns)
+                    values[column] = value
+            elif tag == MAIN + "row" and values:
+                yield line, [values.get(column) for column in range(1, max(values) + 1)], hidden
+            elif tag == MAIN + "mergeCell":
+                found = _RANGE.fullmatch(element.get("ref") or "")
+                if found and len(self.merges) < MAX_MERGES:
+                    self.merges.append((int(found.group(2)), column_number(found.group(1)),
+                                        int(found.group(4)), column_number(found.group(3))))
+
+
+class _Reader:
+    def __init__(self, archive: zipfile.ZipFile, packed: int, max_columns: int, check: Callable[[], None]):
+        self.budget, self.max_columns, self.check = _Budget(archive, packed), max_columns, check
+        self.sheet_list, self.epoch = _workbook(self.budget)
+        self.relationships = _relationships(self.budget)
+        by_type = {kind.rsplit("/", 1)[-1]: name for kind, name in self.relationships.values()}
+        self.dates, self.durations = _date_styles(self.budget.open(by_type.get("styles", "xl/styles.xml")), check)
+        self.strings = _shared_strings(self.budget.open(by_type.get("sharedStrings", "xl/sharedStrings.xml")),
+                                       check)
+
+
+def workbook_sheets(archive: zipfile.ZipFile, packed: int, *, max_columns: int,
+                    check: Callable[[], None] = lambda: None) -> list[Sheet]:
+    """The workbook's sheets in tab order, each read only when its rows are asked for."""
+    reader = _Reader(archive, packed, max_columns, check)
+    sheets = []
+    for name, rel_id, hidden in reader.sheet_list:
+        kind, part = reader.relationships.get(rel_id, ("", ""))
+        if part and kind.endswith("/worksheet"):
+            sheets.append(Sheet(name, hidden, part, reader))
+    if not sheets:
+        if "xl/worksheets/sheet1.xml" not in archive.namelist():
+            raise SheetRefused(_l("The workbook has no sheet."))
+        sheets.append(Sheet("Sheet1", False, "xl/worksheets/sheet1.xml", reader))
+    return sheets
+
+
 def first_sheet_rows(archive: zipfile.ZipFile, packed: int, *, max_columns: int,
                      check: Callable[[], None] = lambda: None) -> Iterator[tuple[int, list]]:
     """(row number, values) of every row of the first sheet that has a value, each row cut after
     its last value; a value beyond ``max_columns`` is refused."""
-    budget = _Budget(archive, packed)
-    sheet_id, epoch = _workbook(budget)
-    relationships = _relationships(budget)
-    by_type = {kind.rsplit("/", 1)[-1]: name for kind, name in relationships.values()}
-    sheet_name = relationships.get(sheet_id, ("", "xl/worksheets/sheet1.xml"))[1]
-    dates, durations = _date_styles(budget.open(by_type.get("styles", "xl/styles.xml")), check)
-    strings = _shared_strings(budget.open(by_type.get("sharedStrings", "xl/sharedStrings.xml")), check)
-    source = budget.open(sheet_name)
-    if source is None:
-        raise SheetRefused(_l("The workbook has no sheet."))
-    cells = WorkSheetParser(None, strings, data_only=True, epoch=epoch, date_formats=dates,
-                            timedelta_formats=durations)
-    line, values = 0, {}
-    for event, element in _elements(source, check, keep=MAIN + "c"):
-        tag = element.tag
-        if event == "start":
-            if tag == MAIN + "row":
-                line = int(element.get("r") or line + 1)
-                cells.row_counter, cells.col_counter, values = line, 0, {}
-        elif tag == MAIN + "c":
-            column, value = _cell(cells, element, strings, dates)
-            if value is not None and value != "":
-                if column > max_columns:
-                    raise too_many_columns(max_columns)
-                values[column] = value
-        elif tag == MAIN + "row" and values:
-            yield line, [values.get(column) for column in range(1, max(values) + 1)]
+    sheet = workbook_sheets(archive, packed, max_columns=max_columns, check=check)[0]
+    for line, values, _hidden in sheet.rows():
+        yield line, values

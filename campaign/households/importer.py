@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -9,9 +10,12 @@ from flask_babel import lazy_gettext as _l
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
 from campaign.areas.services import adjust_household_count
+from campaign.audit.services import record
 from campaign.core.errors import DomainError
+from campaign.core.types import utcnow
 from campaign.core.imports import CHECKING, WRITING
-from campaign.core.tabular import Column, ImportReport, read_table
+from campaign.core.import_plan import KeySeen, Plan, RowChange, comparable, compare
+from campaign.core.tabular import Column, read_table
 from campaign.core.text import fold
 from campaign.extensions import db
 from campaign.jobs import runner
@@ -21,16 +25,21 @@ from .models import Household, phone_index
 from .services import check_fields
 
 COLUMNS = [
-    Column("grid_code", "网格编码", aliases=("grid", "网格代码"), required=True, example="610923100001001"),
-    Column("door_label", "门牌/地址", aliases=("door", "门牌", "地址", "门牌号"), required=True, as_typed=True,
+    Column("grid_code", "网格编码", aliases=("网格编号", "网格代码", "所属网格编码", "grid"), required=True,
+           example="610923100001001"),
+    Column("door_label", "门牌/地址", aliases=("门牌号", "门牌", "地址", "门牌号码", "家庭住址", "住址", "详细地址", "door"),
+           required=True, as_typed=True,
            example="城南社区 1组3号"),
-    Column("head_name", "户主姓名", aliases=("head", "户主", "姓名"), as_typed=True, example="张三"),
-    Column("phone", "联系电话", aliases=("电话", "手机", "手机号"), example="13800138000"),
-    Column("members", "家庭人口", aliases=("人口", "人数", "人口数"), example="3"),
-    Column("elderly_alone", "独居老人", aliases=("elderly",), example="否"),
-    Column("at_risk", "重点关注", aliases=("risk", "易受骗"), example="否"),
-    Column("lat", "纬度", aliases=("latitude",), example="33.3270"),
-    Column("lon", "经度", aliases=("longitude",), example="108.3140"),
+    Column("head_name", "户主姓名", aliases=("户主", "姓名", "head"), as_typed=True, example="张三"),
+    Column("phone", "联系电话", aliases=("手机号码", "电话", "手机", "手机号", "联系方式", "户主电话", "phone"),
+           example="13800138000"),
+    Column("members", "家庭人口", aliases=("家庭人口数", "人口", "人数", "人口数", "家庭成员数", "members"),
+           example="3"),
+    Column("elderly_alone", "独居老人", aliases=("是否独居老人", "独居", "elderly"), example="否"),
+    Column("at_risk", "重点关注", aliases=("是否重点关注人员", "重点关注人员", "是否重点关注", "重点人员", "易受骗",
+                                       "risk"), example="否"),
+    Column("lat", "纬度", aliases=("北纬", "latitude", "lat"), example="33.3270"),
+    Column("lon", "经度", aliases=("东经", "longitude", "lon", "lng"), example="108.3140"),
 ]
 
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
@@ -46,22 +55,28 @@ def parse_flag(value: str) -> bool:
     raise DomainError(_l("%(value)s is not 是 or 否.", value=value))
 
 
-def import_households(data: bytes, *, scope_codes: list[str] | None = None) -> ImportReport:
-    """Import a roster. ``scope_codes`` limits the grids a user may write to (None: any grid)."""
+FIELDS = ("door_label", "head_name", "phone", "members", "elderly_alone", "at_risk", "lat", "lon")
+
+
+def import_households(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+    """Plan a roster import: a household is known by its grid and door label (compared without spaces
+    and full-width digits, stored as typed). ``scope_codes`` limits the grids a user may write to."""
     rows = read_table(data, COLUMNS)
-    report = ImportReport()
+    report = Plan()
     codes = {row.values["grid_code"] for row in rows if row.values["grid_code"]}
     query = sa.select(Area).where(Area.code.in_(codes), Area.level == AreaLevel.GRID)
     if scope_codes is not None:
         query = query.where(within_any(Area.code, scope_codes))
     grids = {area.code: area for area in db.session.scalars(query)} if codes else {}
-    taken = set()
+    existing: dict[tuple[int, str], sa.Row] = {}
     if grids:
-        taken = set(db.session.execute(
-            sa.select(Household.grid_id, Household.door_label).where(
-                Household.grid_id.in_([g.id for g in grids.values()]))).all())
-    seen: dict[tuple[int, str], int] = {}
-    ready: list[dict] = []
+        existing = {(h.grid_id, comparable(h.door_label)): h for h in db.session.execute(
+            sa.select(Household.id, Household.grid_id, *(getattr(Household, f) for f in FIELDS)).where(
+                Household.grid_id.in_([g.id for g in grids.values()])))}
+    seen = KeySeen(report, "门牌/地址")
+    headers = {c.key: c.header for c in COLUMNS}
+    new: list[dict] = []
+    updates: list[tuple[sa.Row, dict, dict]] = []
     for row in runner.track(rows, CHECKING):
         values, line = row.values, row.line
         bad = False
@@ -88,27 +103,49 @@ def import_households(data: bytes, *, scope_codes: list[str] | None = None) -> I
         except DomainError as error:
             report.add(line, error.message, _header(error.field))
             continue
-        if bad:
+        key = (grid.id, comparable(fields.door_label)) if not bad else None
+        if bad or seen.repeated(key, line):
             continue
-        key = (grid.id, fields.door_label)
-        if key in taken:
-            report.add(line, _l("The grid %(grid)s already has a household at %(door)s.",
-                                grid=grid.code, door=fields.door_label), "门牌/地址")
-        elif key in seen:
-            report.add(line, _l("Same grid and door label as line %(line)s.", line=seen[key]), "门牌/地址")
-        else:
-            seen[key] = line
-            ready.append({"grid_id": grid.id, **vars(fields), "phone_index": phone_index(fields.phone)})
-    report.rows = len(ready)
-    if not report.ok:
-        return report
-    runner.step(WRITING, len(ready))
-    if ready:
-        db.session.execute(sa.insert(Household), ready)
-        placed_in_bulk(sorted({item["grid_id"] for item in ready}))
-        for grid_id, added in Counter(item["grid_id"] for item in ready).items():
+        wanted = vars(fields)
+        current = existing.get(key)
+        if current is None:
+            report.new += 1
+            new.append({"grid_id": grid.id, **wanted, "phone_index": phone_index(fields.phone)})
+            continue
+        changes = compare(current._asdict(), wanted, headers)
+        if not changes:
+            report.unchanged += 1
+            continue
+        report.changes.append(RowChange(line, f"{grid.code} {current.door_label}", changes))
+        updates.append((current, wanted, {"grid_code": grid.code}))
+    report.apply = partial(_write, new, updates)
+    return report.finish()
+
+
+def _write(new: list[dict], updates: list[tuple[sa.Row, dict, dict]]) -> None:
+    runner.step(WRITING, len(new) + len(updates))
+    if new:
+        db.session.execute(sa.insert(Household), new)
+        placed_in_bulk(sorted({item["grid_id"] for item in new}))
+        for grid_id, added in Counter(item["grid_id"] for item in new).items():
             adjust_household_count(grid_id, added)
-    return report
+    if updates:
+        db.session.execute(sa.update(Household), [
+            {"id": current.id, **wanted, "phone_index": phone_index(wanted["phone"]), "updated_at": utcnow()}
+            for current, wanted, _ in updates])
+        for current, wanted, where in updates:
+            before = {name: getattr(current, name) for name in FIELDS}
+            changes = {name: [_audit_value(name, before[name]), _audit_value(name, wanted[name])]
+                       for name in FIELDS if compare({name: before[name]}, {name: wanted[name]}, {})}
+            record(action="update", subject="household", subject_id=current.id, area_code=where["grid_code"],
+                   changes=changes)
+
+
+def _audit_value(name: str, value):
+    """The audit chain is kept for years: it says that a phone changed, not the number."""
+    if name == "phone":
+        return "***" if value else None
+    return value
 
 
 def _header(key: str | None) -> str:

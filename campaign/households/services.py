@@ -57,6 +57,8 @@ def check_fields(*, door_label: str, head_name: str | None, phone: str | None, m
     lat, lon = _coordinate(lat, "lat", 90), _coordinate(lon, "lon", 180)
     if (lat is None) != (lon is None):
         raise DomainError(_l("Give both latitude and longitude, or neither."), field="lat")
+    if lat == 0 and lon == 0:  # what a blank GPS field exports as: the Gulf of Guinea, not the county
+        raise DomainError(_l("Latitude and longitude 0,0 is no location: leave both empty instead."), field="lat")
     return HouseholdFields(door_label, head_name, phone, members, bool(elderly_alone), bool(at_risk), lat, lon)
 
 

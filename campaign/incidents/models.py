@@ -54,6 +54,16 @@ FRAUD_TYPE_CHINESE = {
     "网络婚恋交友": FraudType.ROMANCE, "杀猪盘": FraudType.ROMANCE, "虚假征信": FraudType.CREDIT,
     "冒充领导熟人": FraudType.ACQUAINTANCE, "网络游戏虚假交易": FraudType.GAME_TRADE,
     "虚假购物服务": FraudType.SHOPPING, "其他": FraudType.OTHER,
+    # The Ministry of Public Security's full names (folded: full-width brackets as ASCII).
+    "刷单返利类": FraudType.BRUSHING, "虚假网络投资理财类": FraudType.INVESTMENT, "虚假网络贷款类": FraudType.LOAN,
+    "冒充电商物流客服类": FraudType.CUSTOMER_SERVICE, "冒充公检法及政府机关类": FraudType.AUTHORITIES,
+    "冒充公检法及政府机关": FraudType.AUTHORITIES, "冒充公检法类": FraudType.AUTHORITIES,
+    "网络婚恋交友类(杀猪盘)": FraudType.ROMANCE, "网络婚恋交友类": FraudType.ROMANCE,
+    "网络婚恋、交友类(杀猪盘)": FraudType.ROMANCE, "虚假征信类": FraudType.CREDIT,
+    "冒充领导熟人类": FraudType.ACQUAINTANCE, "冒充领导、熟人类": FraudType.ACQUAINTANCE,
+    "网络游戏产品虚假交易类": FraudType.GAME_TRADE, "网络游戏产品虚假交易": FraudType.GAME_TRADE,
+    "网络游戏虚假交易类": FraudType.GAME_TRADE, "虚假购物服务类": FraudType.SHOPPING,
+    "虚假购物、服务类": FraudType.SHOPPING, "其他类型诈骗": FraudType.OTHER, "其他类": FraudType.OTHER,
 }
 
 
@@ -100,7 +110,7 @@ class Incident(db.Model):
     fraud_type: so.Mapped[FraudType] = so.mapped_column(enum_column(FraudType, 20))
     loss: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 2), default=Decimal(0))
     recovered: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 2), default=Decimal(0))
-    case_ref: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    case_ref: so.Mapped[str] = so.mapped_column(sa.String(40), default="", index=True)
     description: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

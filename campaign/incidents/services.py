@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
@@ -54,7 +54,7 @@ def parse_yuan(value, field: str) -> Decimal:
         raise DomainError(_l("An amount cannot be negative."), field=field)
     if amount >= MAX_YUAN:
         raise DomainError(_l("%(value)s is too large.", value=value), field=field)
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 四舍五入 to the fen
 
 
 def parse_kind(value) -> IncidentKind:
