@@ -9,6 +9,8 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area
+from campaign.core.crypto import Encrypted
+from campaign.core.text import mask_phone
 from campaign.core.types import UTCDateTime, enum_column, utcnow
 from campaign.extensions import db
 
@@ -62,6 +64,9 @@ class WarningPolicy(db.Model):
         return getattr(self, f"{level.value}_hours")
 
 
+PHONE_CONTEXT = "warning.phone"
+
+
 class FraudWarning(db.Model):
     """A warning (预警指令) from the anti-fraud centre about a resident being defrauded now."""
 
@@ -73,7 +78,8 @@ class FraudWarning(db.Model):
     # The school or unit the warned person belongs to, when they belong to a creation target.
     target_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("creation_target.id"), index=True)
     resident: so.Mapped[str] = so.mapped_column(sa.String(60))
-    phone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # Encrypted at rest, like a household's: shown in full on the warning's page only, and audited there.
+    phone: so.Mapped[str | None] = so.mapped_column(Encrypted(120, context=PHONE_CONTEXT))
     level: so.Mapped[Level] = so.mapped_column(enum_column(Level, 10))
     received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
     source: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
@@ -95,6 +101,10 @@ class FraudWarning(db.Model):
 
     AUDITED = ("area_id", "household_id", "target_id", "resident", "level", "received_at", "source", "assigned_to_id",
                "closed_at", "outcome", "loss_prevented")
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
 
     @property
     def is_open(self) -> bool:

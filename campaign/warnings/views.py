@@ -14,6 +14,7 @@ from campaign.areas.access import area_for_form, get_area_or_404
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within, within_any
 from campaign.core.actions import save, status
+from campaign.core.caching import no_store
 from campaign.core.clock import from_local, zone
 from campaign.core.errors import DomainError
 from campaign.core.exports import xlsx_response
@@ -22,11 +23,11 @@ from campaign.core.period import period_from_args
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
-from . import exports, services
+from . import exports, privacy, services
 from .access import get_warning_or_404, warnings_query
 from .figures import warning_figures
 from .forms import AssignForm, AttemptForm, CloseForm, PolicyForm, WarningForm
-from .importer import COLUMNS, import_warnings
+from .importer import COLUMNS, plan_warnings
 from .models import FraudWarning
 
 bp = Blueprint("warnings", __name__, url_prefix="/warnings")
@@ -45,6 +46,7 @@ def _listed() -> tuple[str, sa.Select]:
 
 @bp.get("/")
 @login_required
+@no_store
 def index():
     show, query = _listed()
     page = db.paginate(query, per_page=50)
@@ -53,8 +55,12 @@ def index():
 
 @bp.get("/export.xlsx")
 @login_required
+@no_store
 def export():
     _show, query = _listed()
+    scope = current_user.scope_codes()
+    privacy.audit_export(query, area_code=scope[0] if scope else None)
+    db.session.commit()
     return xlsx_response(f"{exports.TITLE}.xlsx", [exports.warnings_sheet(query)])
 
 
@@ -64,6 +70,7 @@ def _area_in_scope(code: str) -> Area:
 
 @bp.route("/new", methods=["GET", "POST"])
 @managers_required
+@no_store
 def new():
     form = WarningForm()
     if form.validate_on_submit():
@@ -96,11 +103,18 @@ def _forms(warning):
 
 @bp.get("/<int:warning_id>")
 @login_required
+@no_store
 def show(warning_id: int):
+    """The phone in full, for the assigned worker to call (officials see it too): each showing audited."""
     warning = get_warning_or_404(warning_id)
     assign, attempt, close = _forms(warning)
-    return render_template("warnings/show.html", warning=warning, assign=assign, attempt=attempt, close=close,
-                           now=utcnow())
+    return _page(warning, assign=assign, attempt=attempt, close=close)
+
+
+def _page(warning, status_code: int = 200, **forms):
+    privacy.audit_phone_view(warning)
+    db.session.commit()
+    return render_template("warnings/show.html", warning=warning, now=utcnow(), **forms), status_code
 
 
 def _after(warning, form, operation, message):
@@ -110,11 +124,12 @@ def _after(warning, form, operation, message):
     assign, attempt, close = _forms(warning)
     forms = {"assign": assign, "attempt": attempt, "close": close}
     forms[form._prefix.rstrip("-")] = form
-    return render_template("warnings/show.html", warning=warning, now=utcnow(), **forms), 400
+    return _page(warning, 400, **forms)
 
 
 @bp.post("/<int:warning_id>/assign")
 @managers_required
+@no_store
 def assign(warning_id: int):
     warning = get_warning_or_404(warning_id)
     form, _attempt, _close = _forms(warning)
@@ -130,6 +145,7 @@ def assign(warning_id: int):
 
 @bp.post("/<int:warning_id>/attempt")
 @login_required
+@no_store
 def attempt(warning_id: int):
     warning = get_warning_or_404(warning_id)
     form = AttemptForm(prefix="attempt")
@@ -140,6 +156,7 @@ def attempt(warning_id: int):
 
 @bp.post("/<int:warning_id>/close")
 @login_required
+@no_store
 def close(warning_id: int):
     warning = get_warning_or_404(warning_id)
     form = CloseForm(prefix="close")
@@ -148,7 +165,7 @@ def close(warning_id: int):
         _("Warning closed."))
 
 
-add_import_routes(bp, guard=managers_required, importer=import_warnings, columns=COLUMNS, sheet="预警指令",
+add_import_routes(bp, guard=managers_required, importer=plan_warnings, columns=COLUMNS, sheet="预警指令",
                   title=_l("Import warnings"), done=lambda n: _("%(n)s warnings imported.", n=n),
                   after="warnings.index")
 
