@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,7 +111,46 @@ KIND_IDS = [kind.name for kind in KINDS]
 
 
 def upload(client, url: str, data: bytes, name: str = "upload.xlsx"):
+    """Upload a file and confirm the preview it gives, as a user who agrees with what it shows."""
+    response = preview(client, url, data, name)
+    token = preview_token(response)
+    return confirm(client, url, token) if token else response
+
+
+def preview(client, url: str, data: bytes, name: str = "upload.xlsx"):
+    """Upload a file: the page shows what importing it would do, and writes nothing."""
     return client.post(url, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def preview_token(response) -> str | None:
+    found = re.search(r'name="token" value="([0-9a-f]+)"', response.get_data(as_text=True))
+    return found.group(1) if found else None
+
+
+def confirm(client, url: str, token: str):
+    return client.post(url, data={"token": token})
+
+
+def start_job(client, url: str, data: bytes) -> str:
+    """Upload a large file: it is previewed in a job; once that job shows its preview, confirm it. The id
+    of the job that imports (or of the preview job, when that refused the file)."""
+    from campaign.jobs import runner
+
+    response = preview(client, url, data)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/"), response.status_code
+    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    runner.wait(job_id, timeout=60)
+    if preview_token(client.get(f"/jobs/{job_id}")) != job_id:
+        return job_id
+    response = confirm(client, url, job_id)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/"), response.status_code
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+def preview_counts(response) -> tuple[int, int, int]:
+    """(new, changed, unchanged) as the preview states them."""
+    text = re.search(r'class="preview-counts">([^<]*)<', response.get_data(as_text=True)).group(1)
+    return tuple(int(n) for n in re.findall(r"\d+", text.replace(",", "")))
 
 
 def log_in(client, auth, username: str) -> None:

@@ -13,7 +13,7 @@ from campaign.creation.importer import import_targets
 from campaign.creation.models import CreationTarget, TargetKind, TargetStatus
 from campaign.extensions import db
 
-from . import factories
+from . import factories, importing
 from .sheets import xlsx
 
 HEADER = "类型,名称,所在区划代码,联系人,联系电话,人数\n"
@@ -85,8 +85,8 @@ def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(ctx):
             + "学校,城关幼儿园,610923100,,,\n"                    # line 6: no headcount
             + "企业,宁陕茶厂,610923100,,12345,40\n"               # line 7: not a phone
             + "学校,城关小学,610923100,,,860\n"                   # line 8: the same as line 2
-            + "社区,,610923100001,,,\n"                          # line 9: already registered
-            + "学校,城关中学,610923100,,,900\n"                   # line 10: already registered
+            + "社区,,610923100001,,,\n"                          # line 9: known: an update
+            + "学校,城关中学,610923100,,,900\n"                   # line 10: known: an update
             + "村,,610923100,,,\n"                               # line 11: a township is no village
             + "村,,610923100002,,,\n"                            # line 12: fine
             + "村,老城村,610923100002,,,\n"                       # line 13: the same village again
@@ -95,14 +95,14 @@ def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(ctx):
     report = import_targets(data, scope_codes=["610923100"], user=c.official_a)
     assert not report.ok and report.rows == 2
     by_line = {e.line: e for e in report.errors}
-    assert sorted(by_line) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15]
+    assert sorted(by_line) == [3, 4, 5, 6, 7, 8, 11, 13, 14, 15]
     columns = {line: error.column for line, error in by_line.items()}
     assert columns == {3: "所在区划代码", 4: "所在区划代码", 5: "类型", 6: "人数", 7: "联系电话", 8: "名称",
-                       9: "名称", 10: "名称", 11: "所在区划代码", 13: "名称", 14: "人数", 15: "所在区划代码"}
+                       11: "所在区划代码", 13: "名称", 14: "人数", 15: "所在区划代码"}
     assert "999999999999" in by_line[3].reason and "610923101" in by_line[4].reason
     assert "医院" in by_line[5].reason and "12345" in by_line[7].reason
     assert "2" in by_line[8].reason and "12" in by_line[13].reason
-    assert "城南社区" in by_line[9].reason and "城关中学" in by_line[10].reason
+    assert (report.new, report.changes, report.unchanged) == (2, [], 2)  # lines 9 and 10: known, unchanged
     assert total() == 2  # only the two registered beforehand
 
 
@@ -134,8 +134,7 @@ def test_a_file_without_the_required_columns_is_refused_whole(ctx, data):
 # --- the upload page and template -------------------------------------------------------------------
 
 def upload(client, data, name="targets.csv"):
-    return client.post("/creation/import", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return importing.upload(client, "/creation/import", data, name)
 
 
 def test_an_official_imports_a_good_file(app, client, auth, county):
@@ -175,10 +174,14 @@ def test_the_template_round_trips(app, client, auth, county):
     assert [h.replace(" *", "") for h in headers] == ["类型", "名称", "所在区划代码", "联系人", "联系电话", "人数"]
     buffer = io.BytesIO()
     sheet.parent.save(buffer)
-    assert upload(client, buffer.getvalue(), "template.xlsx").status_code == 302  # its example row is good
+    assert upload(client, buffer.getvalue(), "template.xlsx").status_code == 400  # its example row only: nothing
+    sheet.append(["学校", "城南小学", "610923100001"])
+    sheet.parent.save(buffer := io.BytesIO())
+    answer = upload(client, buffer.getvalue(), "template.xlsx")
+    assert answer.status_code == 302, answer.get_data(as_text=True)[-3000:]
     with app.app_context():
-        school = targets()[0]
-        assert school.kind is TargetKind.SCHOOL and school.area.code == "610923100001"
+        school, = targets()  # the example row (宁陕县城关小学) is never imported
+        assert (school.kind, school.name, school.area.code) == (TargetKind.SCHOOL, "城南小学", "610923100001")
 
 
 def test_grid_workers_cannot_import_targets(client, auth, county):

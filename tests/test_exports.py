@@ -346,7 +346,7 @@ def test_warning_export_has_the_import_headers_and_how_each_was_handled(client, 
     auth.login("official_a")
     sheet = workbook(export_bytes(client, "/warnings/export.xlsx?show=all")).active
     assert [c.value for c in sheet[1]][:6] == ["村(社区)或网格代码", "居民", "电话", "预警等级", "接收时间", "来源"]
-    assert sheet["E2"].number_format == "yyyy-mm-dd hh:mm" and sheet["H2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["E2"].number_format == "yyyy-mm-dd hh:mm" and sheet["I2"].number_format == "yyyy-mm-dd hh:mm"
     rows = by_header(sheet)
     assert {r["预警等级"] for r in rows} == {"高", "低"} and all(r["状态"] for r in rows)
 
@@ -392,13 +392,13 @@ def test_an_export_imports_again_field_by_field(app, client, auth, records, kind
         assert stored() == before
 
 
-def test_importing_an_export_again_is_refused_as_duplicates_for_targets(app, client, auth, records):
+def test_importing_an_export_again_finds_every_target_unchanged(app, client, auth, records):
     auth.login("official_a")
     data = export_bytes(client, "/creation/export.xlsx")
     with app.app_context():
         user = user_named("official_a")
         report = import_targets(data, scope_codes=user.scope_codes(), user=user)
-        assert not report.ok and report.bad_lines == 3
+        assert report.ok and (report.new, report.changes, report.unchanged) == (0, [], 3)
 
 
 def test_events_export_holds_what_the_list_shows(client, auth, records):

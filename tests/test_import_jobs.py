@@ -11,7 +11,7 @@ from campaign.households import importer as households_importer
 from campaign.jobs import runner
 from campaign.jobs.models import Job, JobState
 
-from .importing import KIND_IDS, KINDS, feature, log_in, ring, state, upload
+from .importing import KIND_IDS, KINDS, feature, log_in, ring, start_job, state, upload
 from .sheets import xlsx
 
 HOUSEHOLDS = KINDS[0]
@@ -25,9 +25,7 @@ def roster(rows: int, bad_at: int | None = None) -> bytes:
 
 
 def start(client, data: bytes, url: str = HOUSEHOLDS.page) -> str:
-    response = upload(client, url, data)
-    assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/"), response.status_code
-    return response.headers["Location"].rsplit("/", 1)[1]
+    return start_job(client, url, data)
 
 
 def finish(client, job_id: str) -> str:

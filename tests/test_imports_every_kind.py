@@ -4,7 +4,7 @@ import pytest
 
 from campaign.jobs import runner
 
-from .importing import KIND_IDS, KINDS, log_in, state, template_header, unzipped, upload, zipped
+from .importing import KIND_IDS, KINDS, log_in, start_job, state, template_header, unzipped, upload, zipped
 from .sheets import xlsx
 
 every_kind = pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
@@ -148,9 +148,7 @@ def test_a_file_over_the_background_size_is_imported_as_a_job(app, client, count
     assert len(data) > 2048
     with app.app_context():
         before = kind.count()
-    response = upload(client, kind.page, data)
-    assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/")
-    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    job_id = start_job(client, kind.page, data)
     runner.wait(job_id, timeout=60)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert 'data-state="done"' in page and "Back to the list" in page, page[-3000:]

@@ -12,6 +12,7 @@ from campaign.extensions import db
 
 from .errors import DomainError, apply_to_form
 from .forms import EmptyForm
+from .import_plan import Plan, apply_plan
 from .tabular import FileFormatError, ImportReport
 
 
@@ -46,25 +47,41 @@ def press(operation: Callable[[], Any], *, done: str) -> bool:
     return False
 
 
-def commit_import(importer: Callable[[bytes], ImportReport], data: bytes) -> ImportReport:
+def commit_import(importer: Callable[[bytes], ImportReport], data: bytes, *,
+                  expect: str | None = None) -> ImportReport:
     """Run an all-or-nothing import: commit when every row is good; otherwise, or when anything
-    fails half-way through writing, roll back so that nothing is written."""
+    fails half-way through writing, roll back so that nothing is written. An importer that returns a
+    :class:`Plan` has written nothing yet: its plan is applied here, and only when its digest is
+    ``expect`` (what the preview showed) if that is given."""
     try:
         report = importer(data)
+        if isinstance(report, Plan) and (expect is None or report.digest() == expect):
+            apply_plan(report)
     except BaseException:
         db.session.rollback()
         raise
-    if report.ok:
+    if report.ok and (not isinstance(report, Plan) or report.written):
         db.session.commit()
     else:
         db.session.rollback()
     return report
 
 
-def import_upload(form, data: bytes, importer: Callable[[bytes], ImportReport]) -> ImportReport | None:
-    """Import an uploaded file; a file that cannot be read at all is shown next to the file field."""
+def preview_import(importer: Callable[[bytes], ImportReport], data: bytes) -> ImportReport:
+    """What the import would do, with nothing written (an importer without a plan is only checked
+    by running it and rolling back)."""
     try:
-        return commit_import(importer, data)
+        return importer(data)
+    finally:
+        db.session.rollback()
+
+
+def import_upload(form, data: bytes, importer: Callable[[bytes], ImportReport], *,
+                  preview: bool = False) -> ImportReport | None:
+    """Import (or with ``preview`` only check) an uploaded file; a file that cannot be read at all is
+    shown next to the file field."""
+    try:
+        return preview_import(importer, data) if preview else commit_import(importer, data)
     except FileFormatError as error:
         apply_to_form(form, error)
         return None

@@ -8,6 +8,7 @@ import click
 from campaign.jobs import runner
 
 from .actions import commit_import
+from .import_plan import Plan
 from .tabular import FileFormatError, ImportReport
 
 
@@ -28,4 +29,8 @@ def run_import(importer: Callable[[bytes], ImportReport], data: bytes, noun: str
             column = f"{error.column}: " if error.column else ""
             click.echo(f"line {error.line}: {column}{error.reason}", err=True)
         raise click.ClickException(f"{len(report.errors)} bad rows; nothing imported")
+    if isinstance(report, Plan):
+        click.echo(f"{report.rows} {noun} imported ({report.new} new, {len(report.changes)} updated, "
+                   f"{report.unchanged} unchanged)")
+        return
     click.echo(f"{report.rows} {noun} imported")

@@ -8,20 +8,25 @@ from dataclasses import asdict
 from functools import partial
 from typing import Protocol
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import DataRequired
 
 from campaign.accounts.models import User
 from campaign.extensions import db
 from campaign.jobs import runner
 from campaign.jobs.models import Job
 
-from .actions import commit_import, import_upload, status
+from .actions import commit_import, status
+from .errors import apply_to_form
 from .exports import XLSX, ExportColumn, Sheet, write_xlsx
 from .forms import UploadForm
-from .tabular import Column, ImportReport, template_csv, template_xlsx
+from .import_plan import Plan
+from .tabular import Column, FileFormatError, ImportReport, template_csv, template_xlsx
 
 # Progress labels the importers give their two stages.
 CHECKING = _l("Checking rows")
@@ -30,6 +35,8 @@ WRITING = _l("Writing to the database")
 Done = Callable[[int], str]
 # Problems listed on a refused import's page; all of them are offered as a workbook.
 SHOWN_ERRORS = 200
+# The session's list of uploads waiting for confirmation (ids of the jobs that keep them).
+UPLOADS = "import_uploads"
 
 
 class Importer(Protocol):
@@ -47,40 +54,159 @@ def scoped(importer: Callable[..., ImportReport]) -> Importer:
     return run
 
 
+class ConfirmForm(FlaskForm):
+    """The button under a preview: the upload it confirms is named by a token kept in the session."""
+
+    token = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Import as shown"))
+
+
 def import_page(*, importer: Importer, title, done: Done, after: str, templates: list[tuple[str, str]],
                 file_label: str | None = None, **page) -> ResponseReturnValue:
-    """The upload page. A small file is imported at once; one larger than ``IMPORT_BACKGROUND_BYTES``
-    becomes a job and the browser goes to its page. ``done(n)`` is the success message, ``after`` the
-    URL of the list to go back to; ``page`` goes to the template (intro, accept)."""
+    """The upload page. An upload is checked and previewed (new, changed, unchanged rows) and nothing is
+    written until the user confirms; the file waits server-side, for them only. A file larger than
+    ``IMPORT_BACKGROUND_BYTES`` is previewed in a job whose page offers the same confirmation.
+    ``done(n)`` is the success message, ``after`` the URL of the list to go back to; ``page`` goes to the
+    template (intro, accept). An importer that returns no plan (areas, boundaries) imports at once."""
     form = UploadForm()
     if file_label:
         form.file.label.text = file_label
-    report = None
-    if form.validate_on_submit():
-        data = form.file.data.read()
-        if len(data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
-            job = start_import(importer, data, title=title, done=done, after=after)
+    report, preview, notice = None, None, None
+    if request.method == "POST" and "token" in request.form:
+        confirm = ConfirmForm()
+        if not confirm.validate_on_submit():
+            abort(400)
+        upload = _upload_or_404(confirm.token.data)
+        if len(upload.file_data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
+            job = start_import(importer, upload.file_data, title=title, done=done, after=after,
+                               expect=upload.outcome["digest"])
+            _forget(upload)
+            db.session.commit()
             return redirect(url_for("jobs.show", job_id=job.id))
-        report = import_upload(form, data, partial(importer, user=current_user))
-        if report is not None and report.ok:
+        report = commit_import(partial(importer, user=current_user), upload.file_data,
+                               expect=upload.outcome["digest"])
+        if report.ok and report.written:
+            _forget(upload)
+            db.session.commit()
             flash(done(report.rows), "success")
             return redirect(after)
+        if report.ok:  # the register changed since the preview: show what the import would do now
+            notice = _l("The records changed since the preview. Check the new preview and confirm again.")
+            preview = _keep_upload(upload.file_data, report, title, replacing=upload)
+    elif form.validate_on_submit():
+        data = form.file.data.read()
+        if len(data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
+            job = start_preview(importer, data, title=title, done=done, after=after)
+            return redirect(url_for("jobs.show", job_id=job.id))
+        report = _check(form, data, partial(importer, user=current_user))
+        if report is not None and report.ok and not isinstance(report, Plan):
+            flash(done(report.rows), "success")
+            return redirect(after)
+        if isinstance(report, Plan) and report.ok:
+            preview = _keep_upload(data, report, title)
     return render_template("import_page.html", form=form, report=report and summary(report), title=title,
-                           templates=templates, errors_download=_errors_download(report, title),
-                           **page), status(form, report)
+                           preview=preview, notice=notice, templates=templates,
+                           errors_download=_errors_download(report, title), **page), status(form, report)
 
 
-def start_import(importer: Importer, data: bytes, *, title, done: Done, after: str) -> Job:
+def _check(form, data: bytes, importer) -> ImportReport | None:
+    """A planning importer previewed (nothing written); any other imported at once, as before."""
+    try:
+        return check_or_import(importer, data)
+    except FileFormatError as error:
+        apply_to_form(form, error)
+        return None
+
+
+def check_or_import(importer, data: bytes) -> ImportReport:
+    try:
+        report = importer(data)
+    except BaseException:
+        db.session.rollback()
+        raise
+    if report.ok and not isinstance(report, Plan):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return report
+
+
+def _keep_upload(data: bytes, plan: Plan, title, replacing: Job | None = None) -> dict:
+    """Keep the uploaded file as a finished job of its uploader, named in their session, until confirmed."""
+    if replacing is not None:
+        _forget(replacing)
+    job = runner.keep("import-upload", title, current_user,
+                      runner.Result(file_data=data, outcome={"digest": plan.digest()}))
+    _remember(job.id)
+    db.session.commit()
+    return preview_summary(plan, token=job.id)
+
+
+def _remember(token: str) -> None:
+    session[UPLOADS] = [*session.get(UPLOADS, [])[-9:], token]
+
+
+def _forget(upload: Job) -> None:
+    session[UPLOADS] = [t for t in session.get(UPLOADS, []) if t != upload.id]
+    db.session.delete(upload)
+
+
+def _upload_or_404(token: str) -> Job:
+    """The upload this person previewed in this session, or 404 (another user, another session, used)."""
+    if token not in session.get(UPLOADS, []):
+        abort(404)
+    job = db.session.get(Job, token)
+    if job is None or job.user_id != current_user.id or job.kind not in ("import-upload", "import-preview") \
+            or job.file_data is None or not (job.outcome or {}).get("digest"):
+        abort(404)
+    return job
+
+
+def preview_summary(plan: Plan, *, token: str) -> dict:
+    """The preview as the ``import_preview`` macro reads it (the first ``SHOWN_ERRORS`` changed rows)."""
+    return {"new": plan.new, "changed": len(plan.changes), "unchanged": plan.unchanged, "token": token,
+            "changes": [{"line": c.line, "label": c.label, "fields": [vars(f) for f in c.fields]}
+                        for c in plan.changes[:SHOWN_ERRORS]]}
+
+
+def start_preview(importer: Importer, data: bytes, *, title, done: Done, after: str) -> Job:
+    """Check a large file in the background; its job keeps the file and shows the preview to confirm.
+    (An importer without a plan imports at once, as before.)"""
+    work = partial(_preview_job, importer, data, user_id=current_user.id, done=done, after=after, again=request.path)
+    job = runner.start("import-preview", title, current_user, work,
+                       time_limit=current_app.config["IMPORT_TIME_LIMIT"])
+    _remember(job.id)
+    return job
+
+
+def _preview_job(importer: Importer, data: bytes, *, user_id: int, done: Done, after: str,
+                 again: str) -> runner.Result:
+    report = check_or_import(partial(importer, user=db.session.get(User, user_id)), data)
+    if not isinstance(report, Plan) or not report.ok:
+        written = report.ok and not isinstance(report, Plan)
+        return runner.Result(message=done(report.rows) if written else "",
+                             outcome=job_outcome(report, back=after if written else again),
+                             **(errors_file(report) if len(report.errors) > SHOWN_ERRORS else {}))
+    return runner.Result(file_data=data, outcome={
+        **job_outcome(report, back=again), "digest": report.digest(), "confirm": again,
+        "preview": preview_summary(report, token="")})
+
+
+def start_import(importer: Importer, data: bytes, *, title, done: Done, after: str, expect: str | None = None) -> Job:
     """Run the import in the background as the person who started it (the job keeps their language)."""
-    work = partial(_import_job, importer, data, user_id=current_user.id, done=done, after=after, again=request.path)
+    work = partial(_import_job, importer, data, user_id=current_user.id, done=done, after=after, again=request.path,
+                   expect=expect)
     return runner.start("import", title, current_user, work, time_limit=current_app.config["IMPORT_TIME_LIMIT"])
 
 
 def _import_job(importer: Importer, data: bytes, *, user_id: int, done: Done, after: str,
-                again: str) -> runner.Result:
-    report = commit_import(partial(importer, user=db.session.get(User, user_id)), data)
-    return runner.Result(message=done(report.rows) if report.ok else "",
-                         outcome=job_outcome(report, back=after if report.ok else again),
+                again: str, expect: str | None = None) -> runner.Result:
+    report = commit_import(partial(importer, user=db.session.get(User, user_id)), data, expect=expect)
+    written = report.ok and (not isinstance(report, Plan) or report.written)
+    message = done(report.rows) if written else (
+        str(_l("The records changed since the preview; nothing was written. Upload the file again."))
+        if report.ok else "")
+    return runner.Result(message=message, outcome=job_outcome(report, back=after if written else again),
                          **(errors_file(report) if len(report.errors) > SHOWN_ERRORS else {}))
 
 

@@ -1,20 +1,23 @@
 """Creation target import (XLSX or CSV): every row checked first, one bad row imports nothing."""
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from campaign.areas.models import Area
 from campaign.areas.scope import within_any
 from campaign.core.errors import DomainError
+from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, comparable, compare
 from campaign.core.imports import CHECKING, WRITING
-from campaign.core.tabular import Column, ImportReport, read_table
+from campaign.core.tabular import Column, read_table
 from campaign.core.text import fold
 from campaign.extensions import db
 from campaign.jobs import runner
 
 from .models import KIND_CHINESE, CreationTarget, TargetKind
-from .services import check_fields, create_target
+from .services import check_fields, create_target, update_target
 
 COLUMNS = [
     Column("kind", "类型", aliases=("kind", "对象类型"), required=True, example="学校"),
@@ -38,18 +41,23 @@ def parse_kind(value) -> TargetKind:
                           field="kind") from None
 
 
-def import_targets(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> ImportReport:
+def plan_targets(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+    """Plan a target import. A target is known by its kind, name and area (a village target by its kind
+    and village); a row naming a known target updates its contact and headcount."""
     rows = read_table(data, COLUMNS)
-    report = ImportReport()
+    report = Plan()
     codes = {row.values["area_code"] for row in rows}
     query = sa.select(Area).where(Area.code.in_(codes))
     if scope_codes is not None:
         query = query.where(within_any(Area.code, scope_codes))
     areas = {a.code: a for a in db.session.scalars(query)}
-    existing = set(db.session.execute(sa.select(CreationTarget.area_id, CreationTarget.kind, CreationTarget.name)
-                                      .where(CreationTarget.area_id.in_([a.id for a in areas.values()]))).all())
-    seen, ready = {}, []
+    existing: dict[tuple, CreationTarget] = {}
+    for target in db.session.scalars(sa.select(CreationTarget)
+                                     .where(CreationTarget.area_id.in_([a.id for a in areas.values()]))):
+        existing.setdefault(_key(target.area_id, target.kind, target.name), target)
     header = {c.key: c.header for c in COLUMNS}
+    seen = KeySeen(report, header["name"])
+    new, updates = [], []
     for row in runner.track(rows, CHECKING):
         values = row.values
         area = areas.get(values["area_code"])
@@ -63,18 +71,41 @@ def import_targets(data: bytes, *, scope_codes: list[str] | None = None, user=No
         except DomainError as error:
             report.add(row.line, error.message, header.get(error.field, ""))
             continue
-        key = (area.id, fields.kind, None if fields.kind.tied_to_area else fields.name)
-        if key in seen:
-            report.add(row.line, _l("The same target as line %(line)s.", line=seen[key]), header["name"])
+        key = _key(area.id, fields.kind, fields.name)
+        if seen.repeated(key, row.line):
             continue
-        seen[key] = row.line
-        if any(a == area.id and k is fields.kind and (fields.kind.tied_to_area or n == fields.name)
-               for a, k, n in existing):
-            report.add(row.line, _l("%(name)s is already registered.", name=fields.name), header["name"])
+        target = existing.get(key)
+        if target is None:
+            report.new += 1
+            new.append((area, fields))
             continue
-        ready.append((area, fields))
-    report.rows = len(ready)
-    if report.ok:
-        for area, fields in runner.track(ready, WRITING):
-            create_target(area=area, fields=fields, user=user)
-    return report
+        fields.name = target.name if fields.kind.tied_to_area and not values.get("name") else fields.name
+        changes = compare({k: getattr(target, k) for k in vars(fields)}, vars(fields), header,
+                          {"kind": lambda kind: kind.label if kind else ""})
+        if not changes:
+            report.unchanged += 1
+            continue
+        report.changes.append(RowChange(row.line, target.name, changes))
+        updates.append((target, area, fields))
+    report.apply = partial(_write, new, updates, user)
+    return report.finish()
+
+
+def _key(area_id: int, kind: TargetKind, name: str) -> tuple:
+    """A village or community target is its village; a school or unit is its kind and name there."""
+    return (area_id, kind, None if kind.tied_to_area else comparable(name))
+
+
+def _write(new: list, updates: list, user) -> None:
+    runner.step(WRITING, len(new) + len(updates))
+    for area, fields in new:
+        create_target(area=area, fields=fields, user=user)
+        runner.advance()
+    for target, area, fields in updates:
+        update_target(target, area=area, fields=fields, user=user)
+        runner.advance()
+
+
+def import_targets(data: bytes, **scope) -> Plan:
+    """Plan and, when every row is good, write at once (the command line, scripts and tests)."""
+    return apply_plan(plan_targets(data, **scope))

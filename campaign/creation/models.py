@@ -70,6 +70,7 @@ class CreationTarget(db.Model):
     __table_args__ = (
         sa.CheckConstraint("headcount >= 0", name="headcount_not_negative"),
         sa.Index("ix_creation_target_area_kind", "area_id", "kind"),
+        sa.Index("ix_creation_target_area_kind_name", "area_id", "kind", "name"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

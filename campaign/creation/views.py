@@ -22,7 +22,7 @@ from . import certificates, exports, services
 from .access import certificates_query, get_target_or_404, targets_query
 from .criteria import criteria_for, evaluate
 from .forms import CriteriaForm, IssuerForm, TargetFilterForm, TargetForm, TransitionForm
-from .importer import COLUMNS, import_targets
+from .importer import COLUMNS, plan_targets
 from .models import Certificate, CreationCriteria, CreationTarget, TargetKind, TargetStatus
 from .pdf import certificates_pdf
 
@@ -222,7 +222,7 @@ def criteria():
         400 if any(f.errors for f in [*forms.values(), issuer]) else 200
 
 
-add_import_routes(bp, guard=managers_required, importer=import_targets, columns=COLUMNS, sheet="创建对象",
+add_import_routes(bp, guard=managers_required, importer=plan_targets, columns=COLUMNS, sheet="创建对象",
                   title=_l("Import creation targets"), done=lambda n: _("%(n)s targets imported.", n=n),
                   after="creation.index")
 

@@ -12,11 +12,11 @@ from campaign.areas.scope import within_any
 from campaign.areas.services import adjust_household_count
 from campaign.audit.services import record
 from campaign.core.errors import DomainError
-from campaign.core.types import utcnow
+from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, comparable, compare
 from campaign.core.imports import CHECKING, WRITING
-from campaign.core.import_plan import KeySeen, Plan, RowChange, comparable, compare
 from campaign.core.tabular import Column, read_table
 from campaign.core.text import fold
+from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.jobs import runner
 
@@ -58,7 +58,7 @@ def parse_flag(value: str) -> bool:
 FIELDS = ("door_label", "head_name", "phone", "members", "elderly_alone", "at_risk", "lat", "lon")
 
 
-def import_households(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+def plan_households(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
     """Plan a roster import: a household is known by its grid and door label (compared without spaces
     and full-width digits, stored as typed). ``scope_codes`` limits the grids a user may write to."""
     rows = read_table(data, COLUMNS)
@@ -150,3 +150,8 @@ def _audit_value(name: str, value):
 
 def _header(key: str | None) -> str:
     return next((col.header for col in COLUMNS if col.key == key), "")
+
+
+def import_households(data: bytes, **scope) -> Plan:
+    """Plan and, when every row is good, write at once (the command line, scripts and tests)."""
+    return apply_plan(plan_households(data, **scope))

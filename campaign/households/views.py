@@ -24,7 +24,7 @@ from . import privacy, services
 from .access import get_household_or_404, households_query
 from .exports import access_sheets
 from .forms import EraseForm, HouseholdForm
-from .importer import COLUMNS, import_households
+from .importer import COLUMNS, plan_households
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
@@ -178,7 +178,7 @@ def delete(household_id: int):
 
 
 def _import_roster(data: bytes, *, user) -> ImportReport:
-    return import_households(data, scope_codes=user.scope_codes())
+    return plan_households(data, scope_codes=user.scope_codes())
 
 
 @bp.route("/import", methods=["GET", "POST"])

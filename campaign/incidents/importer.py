@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within_any
 from campaign.core.errors import DomainError
+from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, compare
 from campaign.core.imports import CHECKING, WRITING
 from campaign.core.inputs import parse_date
-from campaign.core.import_plan import KeySeen, Plan, RowChange, compare
 from campaign.core.tabular import Column, read_table
 from campaign.core.text import fold
 from campaign.extensions import db
@@ -52,7 +52,7 @@ def _date(text: str) -> date:
     return parse_date(text, "occurred_on")
 
 
-def import_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+def plan_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
     """Plan an incident import. An incident is known by its case reference within its county, or, with
     none, by its village, date, fraud type and loss; a row naming a known incident updates it."""
     rows = read_table(data, COLUMNS)
@@ -124,8 +124,8 @@ def _existing(refs: set[str], village_ids: list[int]) -> tuple[dict, dict]:
     by_ref: dict[tuple, list[Incident]] = defaultdict(list)
     by_fields: dict[tuple, list[Incident]] = defaultdict(list)
     if refs:
-        for incident, code in db.session.execute(sa.select(Incident, Area.code).join(Area, Area.id == Incident.village_id)
-                                                 .where(Incident.case_ref.in_(refs))):
+        query = sa.select(Incident, Area.code).join(Area, Area.id == Incident.village_id)
+        for incident, code in db.session.execute(query.where(Incident.case_ref.in_(refs))):
             by_ref[(code[:6], incident.case_ref)].append(incident)
     if village_ids:
         for incident in db.session.scalars(sa.select(Incident).where(Incident.village_id.in_(village_ids),
@@ -148,3 +148,8 @@ def _write(new: list, updates: list, user) -> None:
     for incident, village, fields in updates:
         update_incident(incident, village=village, fields=fields, user=user)
         runner.advance()
+
+
+def import_incidents(data: bytes, **scope) -> Plan:
+    """Plan and, when every row is good, write at once (the command line, scripts and tests)."""
+    return apply_plan(plan_incidents(data, **scope))

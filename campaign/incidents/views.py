@@ -17,7 +17,7 @@ from campaign.extensions import db
 from . import exports, services
 from .access import get_incident_or_404, incidents_query, may_change
 from .forms import IncidentForm
-from .importer import COLUMNS, import_incidents
+from .importer import COLUMNS, plan_incidents
 from .zero import zero_report
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -93,7 +93,7 @@ def delete(incident_id: int):
     return redirect(url_for("incidents.index"))
 
 
-add_import_routes(bp, guard=managers_required, importer=import_incidents, columns=COLUMNS, sheet="涉诈案件",
+add_import_routes(bp, guard=managers_required, importer=plan_incidents, columns=COLUMNS, sheet="涉诈案件",
                   title=_l("Import incidents"), done=lambda n: _("%(n)s incidents imported.", n=n),
                   after="incidents.index")
 

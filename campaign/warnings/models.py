@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -64,6 +65,11 @@ class WarningPolicy(db.Model):
         return getattr(self, f"{level.value}_hours")
 
 
+def new_reference() -> str:
+    """A warning's reference when the centre gave none: YJ and ten random hex digits."""
+    return "YJ" + secrets.token_hex(5).upper()
+
+
 PHONE_CONTEXT = "warning.phone"
 
 
@@ -73,6 +79,8 @@ class FraudWarning(db.Model):
     __tablename__ = "fraud_warning"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # 预警编号: the centre's number, or one of ours; a re-imported list matches its warnings by it.
+    reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True, default=new_reference)
     area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), index=True)
     household_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("household.id"))
     # The school or unit the warned person belongs to, when they belong to a creation target.
