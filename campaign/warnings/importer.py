@@ -14,7 +14,7 @@ from campaign.core.clock import from_local, zone
 from campaign.core.errors import DomainError
 from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, compare, shown
 from campaign.core.imports import CHECKING, WRITING
-from campaign.core.inputs import date_range_message, in_date_range
+from campaign.core.inputs import parse_datetime
 from campaign.core.tabular import Column, read_table
 from campaign.core.text import clean_code
 from campaign.extensions import db
@@ -27,9 +27,10 @@ COLUMNS = [
     Column("area_code", "村(社区)或网格代码", aliases=("area", "区域代码", "村代码"), required=True,
            example="610923100001"),
     Column("resident", "居民", aliases=("resident", "姓名", "户"), required=True, as_typed=True, example="王某某"),
-    Column("phone", "电话", aliases=("phone", "手机"), example="13800138000"),
+    Column("phone", "电话", aliases=("联系电话", "手机号码", "手机", "phone"), example="13800138000"),
     Column("level", "预警等级", aliases=("level", "等级"), required=True, example="高"),
-    Column("received_at", "接收时间", aliases=("received_at", "时间"), required=True, example="2026-03-01 09:30"),
+    Column("received_at", "接收时间", aliases=("预警时间", "下发时间", "时间", "received_at"),
+           required=True, example="2026-03-01 09:30"),
     Column("source", "来源", aliases=("source",), as_typed=True, example="市反诈中心"),
     Column("reference", "预警编号", aliases=("reference", "编号", "指令编号"), example="YJ2026030001"),
 ]
@@ -39,15 +40,7 @@ LEVEL_NAMES = {level: name for name, level in LEVELS.items() if not name.isascii
 
 
 def _time(text: str) -> datetime:
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"):
-        try:
-            moment = datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-        if not in_date_range(moment):
-            raise DomainError(date_range_message(), field="received_at")
-        return from_local(moment)
-    raise DomainError(_l("%(value)s is not a time (YYYY-MM-DD HH:MM).", value=text), field="received_at")
+    return from_local(parse_datetime(text, "received_at"))
 
 
 def plan_warnings(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
