@@ -127,8 +127,10 @@ def preview_token(response) -> str | None:
     return found.group(1) if found else None
 
 
-def confirm(client, url: str, token: str):
-    return client.post(url, data={"token": token})
+def confirm(client, url: str, token: str, **ticks):
+    """Press "Import as shown"; ``ticks`` as ``ignore_columns="y"`` (ticked unless given as None)."""
+    data = {"token": token, **{"ignore_columns": "y"}, **ticks}
+    return client.post(url, data={k: v for k, v in data.items() if v is not None})
 
 
 def start_job(client, url: str, data: bytes) -> str:

@@ -15,7 +15,7 @@ from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 
-from .tabular import ImportReport
+from .tabular import ImportReport, ReadNotes
 
 _SPACES = re.compile(r"\s+")
 
@@ -45,6 +45,7 @@ class Plan(ImportReport):
     changes: list[RowChange] = field(default_factory=list)
     apply: Callable[[], None] | None = field(default=None, repr=False, compare=False)
     written: bool = False
+    notes: ReadNotes | None = None
 
     def digest(self) -> str:
         """A fingerprint of what the preview showed; the confirmed import must match it."""

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SubmitField
+from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired
 
 from campaign.accounts.models import User
@@ -21,12 +21,12 @@ from campaign.extensions import db
 from campaign.jobs import runner
 from campaign.jobs.models import Job
 
-from .actions import commit_import, status
+from .actions import commit_import, preview_import, status
 from .errors import apply_to_form
 from .exports import XLSX, ExportColumn, Sheet, write_xlsx
 from .forms import UploadForm
 from .import_plan import Plan
-from .tabular import Column, FileFormatError, ImportReport, template_csv, template_xlsx
+from .tabular import Column, FileFormatError, ImportReport, ReadNotes, template_csv, template_xlsx
 
 # Progress labels the importers give their two stages.
 CHECKING = _l("Checking rows")
@@ -40,16 +40,18 @@ UPLOADS = "import_uploads"
 
 
 class Importer(Protocol):
-    """Checks every row of ``data`` and writes them (flushing, never committing) when all are good."""
+    """Checks every row of ``data`` and returns a :class:`Plan` of what writing would do (or, for an
+    importer without one, writes, flushing and never committing, when all are good). ``options`` is
+    ``include_hidden=True`` when the user asked for rows hidden in Excel too; it is only given then."""
 
-    def __call__(self, data: bytes, *, user: User) -> ImportReport: ...
+    def __call__(self, data: bytes, *, user: User, **options) -> ImportReport: ...
 
 
 def scoped(importer: Callable[..., ImportReport]) -> Importer:
     """An importer called as ``importer(data, scope_codes=…, user=…)``, kept to the user's area."""
 
-    def run(data: bytes, *, user: User) -> ImportReport:
-        return importer(data, scope_codes=user.scope_codes(), user=user)
+    def run(data: bytes, *, user: User, **options) -> ImportReport:
+        return importer(data, scope_codes=user.scope_codes(), user=user, **options)
 
     return run
 
@@ -58,6 +60,8 @@ class ConfirmForm(FlaskForm):
     """The button under a preview: the upload it confirms is named by a token kept in the session."""
 
     token = HiddenField(validators=[DataRequired()])
+    ignore_columns = BooleanField(_l("Import without these columns"))
+    include_hidden = BooleanField(_l("Import the hidden rows too"))
     submit = SubmitField(_l("Import as shown"))
 
 
@@ -77,22 +81,33 @@ def import_page(*, importer: Importer, title, done: Done, after: str, templates:
         if not confirm.validate_on_submit():
             abort(400)
         upload = _upload_or_404(confirm.token.data)
-        if len(upload.file_data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
-            job = start_import(importer, upload.file_data, title=title, done=done, after=after,
-                               expect=upload.outcome["digest"])
+        kept = upload.outcome
+        options = {"include_hidden": True} if confirm.include_hidden.data else {}
+        run = partial(importer, user=current_user, **options)
+        if bool(options) != kept.get("include_hidden", False):  # show what the rows hidden in Excel change
+            report = preview_import(run, upload.file_data)
+            if isinstance(report, Plan) and report.ok:
+                notice = _l("The preview now counts the rows hidden in Excel too.") if options else \
+                    _l("The preview now leaves out the rows hidden in Excel.")
+                preview = _keep_upload(upload.file_data, report, title, replacing=upload, **options)
+        elif kept.get("ignored") and not confirm.ignore_columns.data:
+            notice = _l("The file has columns that no field takes. Tick the box to import without them.")
+            preview = {**kept["preview"], "token": upload.id}
+        elif len(upload.file_data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
+            job = start_import(run, upload.file_data, title=title, done=done, after=after, expect=kept["digest"])
             _forget(upload)
             db.session.commit()
             return redirect(url_for("jobs.show", job_id=job.id))
-        report = commit_import(partial(importer, user=current_user), upload.file_data,
-                               expect=upload.outcome["digest"])
-        if report.ok and report.written:
-            _forget(upload)
-            db.session.commit()
-            flash(done(report.rows), "success")
-            return redirect(after)
-        if report.ok:  # the register changed since the preview: show what the import would do now
-            notice = _l("The records changed since the preview. Check the new preview and confirm again.")
-            preview = _keep_upload(upload.file_data, report, title, replacing=upload)
+        else:
+            report = commit_import(run, upload.file_data, expect=kept["digest"])
+            if report.ok and report.written:
+                _forget(upload)
+                db.session.commit()
+                flash(done(report.rows), "success")
+                return redirect(after)
+            if report.ok:  # the register changed since the preview: show what the import would do now
+                notice = _l("The records changed since the preview. Check the new preview and confirm again.")
+                preview = _keep_upload(upload.file_data, report, title, replacing=upload, **options)
     elif form.validate_on_submit():
         data = form.file.data.read()
         if len(data) > current_app.config["IMPORT_BACKGROUND_BYTES"]:
@@ -131,15 +146,22 @@ def check_or_import(importer, data: bytes) -> ImportReport:
     return report
 
 
-def _keep_upload(data: bytes, plan: Plan, title, replacing: Job | None = None) -> dict:
+def _keep_upload(data: bytes, plan: Plan, title, replacing: Job | None = None, include_hidden: bool = False) -> dict:
     """Keep the uploaded file as a finished job of its uploader, named in their session, until confirmed."""
     if replacing is not None:
         _forget(replacing)
-    job = runner.keep("import-upload", title, current_user,
-                      runner.Result(file_data=data, outcome={"digest": plan.digest()}))
+    job = runner.keep("import-upload", title, current_user, runner.Result(
+        file_data=data, outcome=kept_outcome(plan, include_hidden=include_hidden)))
     _remember(job.id)
     db.session.commit()
-    return preview_summary(plan, token=job.id)
+    return {**job.outcome["preview"], "token": job.id}
+
+
+def kept_outcome(plan: Plan, *, include_hidden: bool = False) -> dict:
+    """What a kept upload remembers of its preview: its digest, the options it was made with, and itself."""
+    ignored = [str(column) for column in plan.notes.ignored_columns] if plan.notes else []
+    return {"digest": plan.digest(), "include_hidden": include_hidden, "ignored": ignored,
+            "preview": preview_summary(plan, token="", include_hidden=include_hidden)}
 
 
 def _remember(token: str) -> None:
@@ -162,11 +184,23 @@ def _upload_or_404(token: str) -> Job:
     return job
 
 
-def preview_summary(plan: Plan, *, token: str) -> dict:
-    """The preview as the ``import_preview`` macro reads it (the first ``SHOWN_ERRORS`` changed rows)."""
+def preview_summary(plan: Plan, *, token: str, include_hidden: bool = False) -> dict:
+    """The preview as the ``import_preview`` macro reads it (the first ``SHOWN_ERRORS`` changed rows), with
+    what the reader left out: columns no field takes, rows hidden in Excel, sheets read and not read."""
+    notes = plan.notes or ReadNotes()
     return {"new": plan.new, "changed": len(plan.changes), "unchanged": plan.unchanged, "token": token,
             "changes": [{"line": c.line, "label": c.label, "fields": [vars(f) for f in c.fields]}
-                        for c in plan.changes[:SHOWN_ERRORS]]}
+                        for c in plan.changes[:SHOWN_ERRORS]],
+            "ignored_columns": [str(c) for c in notes.ignored_columns],
+            "hidden_lines": [_line(line) for line in notes.hidden_lines[:SHOWN_ERRORS]],
+            "hidden_count": len(notes.hidden_lines), "include_hidden": include_hidden,
+            "sheets": [str(name) for name in notes.sheets], "other_sheets": [str(n) for n in notes.other_sheets],
+            "example_lines": [_line(line) for line in notes.example_lines]}
+
+
+def _line(line: int) -> str:
+    sheet = getattr(line, "sheet", "")
+    return f"{sheet} {int(line)}" if sheet else str(int(line))
 
 
 def start_preview(importer: Importer, data: bytes, *, title, done: Done, after: str) -> Job:
@@ -187,9 +221,8 @@ def _preview_job(importer: Importer, data: bytes, *, user_id: int, done: Done, a
         return runner.Result(message=done(report.rows) if written else "",
                              outcome=job_outcome(report, back=after if written else again),
                              **(errors_file(report) if len(report.errors) > SHOWN_ERRORS else {}))
-    return runner.Result(file_data=data, outcome={
-        **job_outcome(report, back=again), "digest": report.digest(), "confirm": again,
-        "preview": preview_summary(report, token="")})
+    return runner.Result(file_data=data, outcome={**job_outcome(report, back=again), **kept_outcome(report),
+                                                  "confirm": again})
 
 
 def start_import(importer: Importer, data: bytes, *, title, done: Done, after: str, expect: str | None = None) -> Job:

@@ -11,7 +11,7 @@ from campaign.areas.scope import within_any
 from campaign.core.errors import DomainError
 from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, comparable, compare
 from campaign.core.imports import CHECKING, WRITING
-from campaign.core.tabular import Column, read_table
+from campaign.core.tabular import Column, read_sheet
 from campaign.core.text import fold
 from campaign.extensions import db
 from campaign.jobs import runner
@@ -41,11 +41,12 @@ def parse_kind(value) -> TargetKind:
                           field="kind") from None
 
 
-def plan_targets(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+def plan_targets(data: bytes, *, scope_codes: list[str] | None = None, user=None,
+                 include_hidden: bool = False) -> Plan:
     """Plan a target import. A target is known by its kind, name and area (a village target by its kind
     and village); a row naming a known target updates its contact and headcount."""
-    rows = read_table(data, COLUMNS)
-    report = Plan()
+    table = read_sheet(data, COLUMNS, include_hidden=include_hidden)
+    rows, report = table.rows, Plan(notes=table.notes)
     codes = {row.values["area_code"] for row in rows}
     query = sa.select(Area).where(Area.code.in_(codes))
     if scope_codes is not None:

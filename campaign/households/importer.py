@@ -14,7 +14,7 @@ from campaign.audit.services import record
 from campaign.core.errors import DomainError
 from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, comparable, compare
 from campaign.core.imports import CHECKING, WRITING
-from campaign.core.tabular import Column, read_table
+from campaign.core.tabular import Column, read_sheet
 from campaign.core.text import fold
 from campaign.core.types import utcnow
 from campaign.extensions import db
@@ -58,11 +58,12 @@ def parse_flag(value: str) -> bool:
 FIELDS = ("door_label", "head_name", "phone", "members", "elderly_alone", "at_risk", "lat", "lon")
 
 
-def plan_households(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+def plan_households(data: bytes, *, scope_codes: list[str] | None = None, user=None,
+                    include_hidden: bool = False) -> Plan:
     """Plan a roster import: a household is known by its grid and door label (compared without spaces
     and full-width digits, stored as typed). ``scope_codes`` limits the grids a user may write to."""
-    rows = read_table(data, COLUMNS)
-    report = Plan()
+    table = read_sheet(data, COLUMNS, include_hidden=include_hidden)
+    rows, report = table.rows, Plan(notes=table.notes)
     codes = {row.values["grid_code"] for row in rows if row.values["grid_code"]}
     query = sa.select(Area).where(Area.code.in_(codes), Area.level == AreaLevel.GRID)
     if scope_codes is not None:

@@ -177,8 +177,8 @@ def delete(household_id: int):
     return redirect(url_for("households.show", household_id=household_id))
 
 
-def _import_roster(data: bytes, *, user) -> ImportReport:
-    return plan_households(data, scope_codes=user.scope_codes())
+def _import_roster(data: bytes, *, user, **options) -> ImportReport:
+    return plan_households(data, scope_codes=user.scope_codes(), **options)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from campaign.core.errors import DomainError
 from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, compare
 from campaign.core.imports import CHECKING, WRITING
 from campaign.core.inputs import parse_date
-from campaign.core.tabular import Column, read_table
+from campaign.core.tabular import Column, read_sheet
 from campaign.core.text import fold
 from campaign.extensions import db
 from campaign.jobs import runner
@@ -52,11 +52,12 @@ def _date(text: str) -> date:
     return parse_date(text, "occurred_on")
 
 
-def plan_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+def plan_incidents(data: bytes, *, scope_codes: list[str] | None = None, user=None,
+                   include_hidden: bool = False) -> Plan:
     """Plan an incident import. An incident is known by its case reference within its county, or, with
     none, by its village, date, fraud type and loss; a row naming a known incident updates it."""
-    rows = read_table(data, COLUMNS)
-    report = Plan()
+    table = read_sheet(data, COLUMNS, include_hidden=include_hidden)
+    rows, report = table.rows, Plan(notes=table.notes)
     codes = {row.values["village_code"] for row in rows}
     query = sa.select(Area).where(Area.code.in_(codes), Area.level == AreaLevel.VILLAGE)
     if scope_codes is not None:

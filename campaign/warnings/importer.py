@@ -15,7 +15,7 @@ from campaign.core.errors import DomainError
 from campaign.core.import_plan import KeySeen, Plan, RowChange, apply_plan, compare, shown
 from campaign.core.imports import CHECKING, WRITING
 from campaign.core.inputs import parse_datetime
-from campaign.core.tabular import Column, read_table
+from campaign.core.tabular import Column, read_sheet
 from campaign.core.text import clean_code
 from campaign.extensions import db
 from campaign.jobs import runner
@@ -43,11 +43,12 @@ def _time(text: str) -> datetime:
     return from_local(parse_datetime(text, "received_at"))
 
 
-def plan_warnings(data: bytes, *, scope_codes: list[str] | None = None, user=None) -> Plan:
+def plan_warnings(data: bytes, *, scope_codes: list[str] | None = None, user=None,
+                  include_hidden: bool = False) -> Plan:
     """Plan a warning import. A warning is known by its reference (预警编号), or, in a list without one,
     by its area, resident and time received; a row naming a known warning updates it."""
-    rows = read_table(data, COLUMNS)
-    report = Plan()
+    table = read_sheet(data, COLUMNS, include_hidden=include_hidden)
+    rows, report = table.rows, Plan(notes=table.notes)
     query = sa.select(Area).where(Area.code.in_({r.values["area_code"] for r in rows}),
                                   Area.level.in_([AreaLevel.VILLAGE, AreaLevel.GRID]))
     if scope_codes is not None:
