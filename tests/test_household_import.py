@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from flask_babel import gettext
+
 from campaign.core.tabular import FileFormatError
 from campaign.extensions import db
 from campaign.households.importer import import_households
@@ -182,11 +184,16 @@ def test_cli_import_reports_bad_rows_and_exits_non_zero(app, runner, county, tmp
     bad.write_text(HEADER + "610923100001002,4组1号,,,0,,,,\n", encoding="utf-8")
     result = runner.invoke(args=["import-households", str(bad)])
     assert result.exit_code != 0
-    assert "line 2" in result.output and "nothing imported" in result.output
+    with app.test_request_context():  # the command line speaks the app's default language
+        line, nothing = gettext("Line %(line)s: %(reason)s", line=2, reason=""), gettext(
+            "%(count)s bad rows: nothing was imported.", count=1)
+        imported = gettext("%(rows)s rows imported: %(new)s new, %(changed)s updated, %(unchanged)s unchanged.",
+                           rows=1, new=1, changed=0, unchanged=0)
+    assert line in result.output and nothing in result.output
     good = tmp_path / "good.csv"
     good.write_text(HEADER + "610923100001002,4组1号,,,1,,,,\n", encoding="utf-8")
     result = runner.invoke(args=["import-households", str(good)])
-    assert result.exit_code == 0 and "1 households imported" in result.output
+    assert result.exit_code == 0 and imported in result.output
     assert "正在检查数据行 (0/1)" in result.output  # each stage is printed as it begins
     with app.app_context():
         assert household_total() == 7

@@ -4,12 +4,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
+from flask_babel import gettext as _
 
 from campaign.jobs import runner
 
 from .actions import commit_import
 from .import_plan import Plan
-from .tabular import FileFormatError, ImportReport
+from .tabular import FileFormatError, ImportReport, RowError
 
 
 def echo_progress(progress: runner.Progress) -> None:
@@ -26,11 +27,19 @@ def run_import(importer: Callable[[bytes], ImportReport], data: bytes, noun: str
         raise click.ClickException(str(error.message)) from None
     if not report.ok:
         for error in report.errors:
-            column = f"{error.column}: " if error.column else ""
-            click.echo(f"line {error.line}: {column}{error.reason}", err=True)
-        raise click.ClickException(f"{len(report.errors)} bad rows; nothing imported")
+            click.echo(error_line(error), err=True)
+        raise click.ClickException(_("%(count)s bad rows: nothing was imported.", count=report.bad_lines))
     if isinstance(report, Plan):
-        click.echo(f"{report.rows} {noun} imported ({report.new} new, {len(report.changes)} updated, "
-                   f"{report.unchanged} unchanged)")
+        click.echo(_("%(rows)s rows imported: %(new)s new, %(changed)s updated, %(unchanged)s unchanged.",
+                     rows=report.rows, new=report.new, changed=len(report.changes), unchanged=report.unchanged))
         return
-    click.echo(f"{report.rows} {noun} imported")
+    click.echo(_("%(rows)s rows imported.", rows=report.rows))
+
+
+def error_line(error: RowError) -> str:
+    """One bad row as the command line prints it, in the user's language (the app's default)."""
+    column = f"{error.column}: " if error.column else ""
+    if error.sheet:
+        return _("Sheet %(sheet)s, line %(line)s: %(reason)s", sheet=error.sheet, line=error.line,
+                 reason=column + error.reason)
+    return _("Line %(line)s: %(reason)s", line=error.line, reason=column + error.reason)
