@@ -3,9 +3,8 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import load_workbook
-
 from flask_babel import gettext
+from openpyxl import load_workbook
 
 from campaign.core.tabular import FileFormatError
 from campaign.extensions import db

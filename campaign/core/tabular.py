@@ -8,12 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -21,28 +19,12 @@ from openpyxl.utils import get_column_letter
 
 from campaign.jobs import runner
 
-from .errors import DomainError
+from .sheet_sources import FileFormatError, Limits, Sheet, sheets
 from .text import clean_text, fold
-from .html_table import html_tables, looks_like_html, looks_like_spreadsheet_xml
-from .xlsx_reader import MAX_TEXT, NoCachedValue, SheetRefused, too_long_text, too_many_columns, workbook_sheets
+from .xlsx_reader import MAX_TEXT, NoCachedValue, too_long_text
 
-MAX_LINE = 1024 * 1024  # characters of one CSV line
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much one import file may hold (``FLASK_IMPORT_MAX_ROWS``, ``FLASK_IMPORT_MAX_COLUMNS``)."""
-
-    rows: int = 200_000
-    columns: int = 200
-
-    @classmethod
-    def current(cls) -> Limits:
-        if not has_app_context():
-            return cls()
-        config = current_app.config
-        return cls(rows=int(config.get("IMPORT_MAX_ROWS", cls.rows)),
-                   columns=int(config.get("IMPORT_MAX_COLUMNS", cls.columns)))
+__all__ = ["Column", "FileFormatError", "ImportReport", "Limits", "ReadNotes", "Row", "RowError", "Table",
+           "accepted_names", "read_sheet", "read_table", "template_csv", "template_xlsx"]
 
 
 @dataclass(frozen=True)
@@ -111,10 +93,6 @@ class ImportReport:
     def add(self, line: int, reason: str, column: str = "") -> None:
         self.errors.append(RowError(line=line, reason=str(reason), column=str(column),
                                     sheet=getattr(line, "sheet", "")))
-
-
-class FileFormatError(DomainError):
-    """The file as a whole cannot be read: wrong type, no header, missing columns."""
 
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|<[^>]*>")
@@ -204,123 +182,7 @@ def _cell_text(value):
     return clean_text(value)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileFormatError(_l("The file is neither an Excel workbook nor a UTF-8 or GBK text file."))
-
-
-# Files people pick by mistake, known by their first bytes.
-_OTHER_FILES = {b"%PDF": "PDF", b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF"}
-_OLD_OFFICE = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls), old Word and other OLE2 documents
-
-
-def _refuse_other_files(data: bytes) -> None:
-    if data.startswith(_OLD_OFFICE):
-        raise FileFormatError(_l("This is an old Excel (.xls) file or another old Office document. "
-                                 "Open it in Excel, save it as an Excel workbook (.xlsx) and upload that."))
-    kind = next((name for magic, name in _OTHER_FILES.items() if data.startswith(magic)), None)
-    if kind:
-        raise FileFormatError(_l("This is a %(kind)s file, not an Excel workbook or a CSV file.", kind=kind))
-
-
-def _unreadable(exc: Exception) -> FileFormatError:
-    return FileFormatError(_l("The Excel file cannot be read: %(error)s", error=exc))
-
-
-def _lines(text: str, limit: int) -> Iterator[str]:
-    """The text's lines, refusing one longer than ``limit`` before the csv module splits it."""
-    for number, line in enumerate(io.StringIO(text), start=1):
-        if len(line) > limit:
-            raise FileFormatError(_l("Line %(line)s is longer than %(limit)s characters.",
-                                     line=number, limit=f"{limit:,}"))
-        yield line
-
-
-def _csv_rows(data: bytes, limits: Limits) -> Iterator[tuple[int, list]]:
-    _refuse_other_files(data)
-    if b"\x00" in data[:4096]:
-        raise FileFormatError(_l("The file is neither an Excel workbook nor a UTF-8 or GBK text file."))
-    text = _decode(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        for line, row in enumerate(csv.reader(_lines(text, MAX_LINE), dialect), start=1):
-            while row and not row[-1].strip():
-                row.pop()
-            if len(row) > limits.columns:
-                raise too_many_columns(limits.columns)
-            if row:
-                yield line, row
-    except SheetRefused as error:
-        raise FileFormatError(error.message) from None
-    except csv.Error as exc:  # e.g. a field longer than the csv module allows
-        raise FileFormatError(_l("The CSV file cannot be read: %(error)s", error=exc)) from exc
-
-
-@dataclass
-class _Sheet:
-    name: str
-    hidden: bool
-    rows: Callable[[], Iterator[tuple[int, list, bool]]]
-    merges: Callable[[], list[tuple[int, int, int, int]]] = lambda: []
-
-
-def _sheets(data: bytes, limits: Limits) -> list[_Sheet]:
-    if data[:4] == b"PK\x03\x04":
-        return _workbook_sheets(data, limits)
-    if looks_like_spreadsheet_xml(data):
-        raise FileFormatError(_l("This is an Excel 2003 XML spreadsheet saved with an Excel name. Open it in Excel, "
-                                 "save it as an Excel workbook (.xlsx) and upload that."))
-    if looks_like_html(data):
-        try:
-            tables = list(html_tables(data, limits.columns))
-        except SheetRefused as error:
-            raise FileFormatError(error.message) from None
-        return [_Sheet(name, False, lambda rows=rows: ((line, row, False) for line, row in rows))
-                for name, rows in tables]
-    return [_Sheet("", False, lambda: ((line, row, False) for line, row in _csv_rows(data, limits)))]
-
-
-def _workbook_sheets(data: bytes, limits: Limits) -> list[_Sheet]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        is_workbook = "xl/workbook.xml" in archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _unreadable(exc) from exc
-    if not is_workbook:
-        raise FileFormatError(_l("This is a zip archive or another Office document, not an Excel workbook."))
-    sheets = _guarded(lambda: workbook_sheets(archive, len(data), max_columns=limits.columns,
-                                              check=runner.check_time))
-    return [_Sheet(sheet.name, sheet.hidden, lambda sheet=sheet: _guarded_rows(sheet.rows()),
-                   lambda sheet=sheet: sheet.merges) for sheet in sheets]
-
-
-def _guarded(read):
-    try:
-        return read()
-    except SheetRefused as error:
-        raise FileFormatError(error.message) from None
-    except (runner.TimeLimitExceeded, FileFormatError):
-        raise
-    except Exception as exc:  # a damaged workbook raises anything from zipfile, the XML parser or openpyxl
-        raise _unreadable(exc) from exc
-
-
-def _guarded_rows(rows: Iterator) -> Iterator:
-    while True:
-        row = _guarded(lambda: next(rows, None))
-        if row is None:
-            return
-        yield row
-
-
-def _texts(sheet: _Sheet) -> Iterator[tuple[int, list, bool]]:
+def _texts(sheet: Sheet) -> Iterator[tuple[int, list, bool]]:
     """(line, texts, hidden) of every row of a sheet with a value, streamed."""
     for count, (line, values, hidden) in enumerate(sheet.rows(), start=1):
         texts = [_cell_text(v) for v in values]
@@ -382,7 +244,7 @@ def read_sheet(data: bytes, columns: list[Column], *, include_hidden: bool = Fal
     table.notes = notes
     best: dict[str, int] | None = None
     empty, count = True, 0
-    sources = _sheets(data, limits)
+    sources = sheets(data, limits)
     for sheet in sources:
         header, found = None, []
         for line, texts, hidden in _texts(sheet):
@@ -486,7 +348,7 @@ def template_xlsx(columns: list[Column], sheet_title: str) -> bytes:
     glossary.append([str(_l("Column")), str(_l("Also accepted")), str(_l("Required"))])
     glossary.append([str(_l("The row that starts with %(mark)s is an example and is never imported.",
                             mark=EXAMPLE_PREFIX))])
-    for col, (header, names) in zip(columns, accepted_names(columns)):
+    for col, (header, names) in zip(columns, accepted_names(columns), strict=True):
         glossary.append([header, "、".join(names), "✓" if col.required else ""])
     glossary.column_dimensions["A"].width, glossary.column_dimensions["B"].width = 20, 60
     buffer = io.BytesIO()
