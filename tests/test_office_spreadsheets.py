@@ -172,12 +172,14 @@ def test_the_glossary_lists_accepted_names_on_the_template_and_for_the_page(ctx)
 @pytest.mark.parametrize("text, day", [
     ("2026/6/1", date(2026, 6, 1)), ("2026-3-13", date(2026, 3, 13)), ("2026.3.12", date(2026, 3, 12)),
     ("2026年3月10日", date(2026, 3, 10)), ("２０２６年３月１０日", date(2026, 3, 10)),
+    ("2026-03-10 14:30", date(2026, 3, 10)), ("2026-03-10T14:30:00", date(2026, 3, 10)),
 ])
 def test_dates_as_offices_write_them(text, day):
     assert parse_date(text) == day
 
 
-@pytest.mark.parametrize("text", ["2026-03-19abc", "2026-02-30", "1899-12-31", "19/03/2026", "46100"])
+@pytest.mark.parametrize("text", ["2026-03-19abc", "2026-02-30", "1899-12-31", "19/03/2026", "46100",
+                                  "2026-03-19 25:00", "2026-03-19 abc"])
 def test_dates_with_junk_or_out_of_range_are_refused(text):
     with pytest.raises(DomainError):
         parse_date(text)

@@ -70,16 +70,21 @@ def parse_moment(text: str, *, with_time: bool = False) -> datetime | None:
 
 
 def parse_date(text: str, field: str | None = None) -> date:
-    """A date (see :func:`parse_moment`) within the years the ledger knows, else a DomainError."""
-    return parse_datetime(text, field, with_time=False).date()
-
-
-def parse_datetime(text: str, field: str | None = None, *, with_time: bool = True) -> datetime:
-    moment = parse_moment(text, with_time=with_time)
+    """A date (see :func:`parse_moment`) within the years the ledger knows, else a DomainError. A time
+    after it (a 发案时间 column, a date-time cell) is allowed and left out."""
+    moment = parse_moment(text, with_time=True)
     if moment is None:
-        message = (_l("%(value)s is not a time (YYYY-MM-DD HH:MM).", value=text) if with_time
-                   else _l("%(value)s is not a date (YYYY-MM-DD).", value=text))
-        raise DomainError(message, field=field)
+        raise DomainError(_l("%(value)s is not a date (YYYY-MM-DD).", value=text), field=field)
+    if not in_date_range(moment):
+        raise DomainError(date_range_message(), field=field)
+    return moment.date()
+
+
+def parse_datetime(text: str, field: str | None = None) -> datetime:
+    """A date with an optional time of day (midnight when none), as :func:`parse_date` reads it."""
+    moment = parse_moment(text, with_time=True)
+    if moment is None:
+        raise DomainError(_l("%(value)s is not a time (YYYY-MM-DD HH:MM).", value=text), field=field)
     if not in_date_range(moment):
         raise DomainError(date_range_message(), field=field)
     return moment
