@@ -5,7 +5,7 @@ import argparse
 import os
 import platform
 
-from . import base, certificates, exports, maps, phone, reports, visits
+from . import base, certificates, exports, imports, maps, phone, reports, visits
 from .common import OUT, postgres_reachable
 
 
@@ -31,6 +31,7 @@ def main() -> None:
             certificates.run(kind)
     visits.run(city_urls)
     exports.run(kinds)
+    imports.run(kinds)
     if "sqlite" in kinds:
         places = {"county": ("county (宁陕县, 80 villages)", "610923"),
                   "city": ("city (周口市, 5,113 villages)", "4116")}

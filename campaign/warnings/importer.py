@@ -1,7 +1,7 @@
 """Warning import (XLSX or CSV), as the anti-fraud centre's lists arrive. All or nothing."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import sqlalchemy as sa
@@ -120,7 +120,7 @@ def _plan_row(report: Plan, line: int, warning: FraudWarning | None, item: dict,
         new.append((item, reference))
         return
     wanted = {"area_id": item["area"].id, "resident": item["resident"][:60], "phone": item["phone"] or None,
-              "level": item["level"], "received_at": item["received_at"], "source": item["source"][:60]}
+              "level": item["level"], "received_at": item["received_at"].astimezone(UTC), "source": item["source"][:60]}
     current = {name: getattr(warning, name) for name in wanted}
     changes = compare(current, wanted, {**header, "area_id": header["area_code"]},
                       {"area_id": lambda i: item["area"].code if i == item["area"].id else str(i),
@@ -142,7 +142,9 @@ def _write(new: list, updates: list, user) -> None:
             db.session.flush()
         runner.advance()
     for warning, area, wanted in updates:
-        phone_changed = (warning.phone or None) != wanted["phone"]
+        wanted = {name: value for name, value in wanted.items()
+                  if compare({name: getattr(warning, name)}, {name: value}, {})}
+        phone_changed = "phone" in wanted
         changes = apply_changes(warning, {**wanted, "area": area}, FraudWarning.AUDITED)
         warning.deadline_at = warning.received_at + timedelta(hours=policy_for(area).hours(warning.level))
         if phone_changed:
