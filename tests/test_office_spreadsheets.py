@@ -236,3 +236,37 @@ def test_a_header_in_ten_thousand_yuan_is_not_taken_for_yuan(ctx):
     table = read_sheet(data, INCIDENT_COLUMNS)
     assert "loss" not in table.rows[0].values or table.rows[0].values["loss"] == ""
     assert table.notes.ignored_columns == ["损失金额（万元）"]
+
+
+def test_merged_ranges_built_to_overlap_are_refused_quickly(ctx):
+    rows = [["网格编码", "门牌号"]] + [[GRID if n == 2 else None, f"{n}号"] for n in range(2, 202)]
+    merges = "".join(f'<mergeCell ref="A2:A{100_000 + n}"/>' for n in range(20_000))
+
+    def overlap(book):
+        book.active.merge_cells("A2:A201")
+    data = workbook(("S", rows), setup=overlap)
+    data = _with_sheet_xml(data, lambda xml: xml.replace('<mergeCell ref="A2:A201" />', merges)
+                           .replace('mergeCells count="1"', 'mergeCells count="20000"'))
+    with pytest.raises(FileFormatError):
+        read_table(data, HOUSEHOLD_COLUMNS)
+
+
+def test_a_hidden_sheet_is_not_imported_but_named(ctx):
+    def hide(book):
+        book["旧数据"].sheet_state = "hidden"
+    data = workbook(("住户", [HEADER[:2], [GRID, "1号"]]), ("旧数据", [HEADER[:2], [GRID, "2号"]]), setup=hide)
+    table = read_sheet(data, HOUSEHOLD_COLUMNS)
+    assert [row.values["door_label"] for row in table.rows] == ["1号"] and table.notes.other_sheets == ["旧数据"]
+
+
+def _with_sheet_xml(data: bytes, change) -> bytes:
+    import zipfile
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content.decode()).encode()
+            target.writestr(item, content)
+    return buffer.getvalue()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -101,6 +102,7 @@ EXAMPLE_MARKS = ("(示例)", "示例:", "【示例】")
 EXAMPLE_PREFIX = "（示例）"
 HEADER_SEARCH = 20  # the header is looked for in a sheet's first rows
 INSTRUCTIONS_SHEET = "填写说明"
+MERGED_COLUMNS = 50  # columns of one sheet that may be filled from merged cells
 
 
 def _norm_header(text: str) -> str:
@@ -195,18 +197,24 @@ def _texts(sheet: Sheet) -> Iterator[tuple[int, list, bool]]:
 
 
 def _fill_merged(found: list[tuple[int, list, bool]], merges, header_line: int) -> None:
-    """A value merged down a column (one 网格编码 for five rows) fills the rows the range covers."""
+    """A value merged down a column (one 网格编码 for five rows) fills the rows the range covers.
+    Only rows that exist are visited, and no more cells than the sheet's rows times MERGED_COLUMNS:
+    ranges built to overlap are refused."""
     if not merges:
         return
+    lines = [line for line, _texts, _hidden in found]
     by_line = {line: texts for line, texts, _hidden in found}
+    budget = MERGED_COLUMNS * len(found)
     for first, column, last, _last_column in merges:
         top = by_line.get(first)
         if first <= header_line or top is None or column > len(top) or not top[column - 1]:
             continue
-        for line in range(first + 1, last + 1):
-            texts = by_line.get(line)
-            if texts is None:
-                continue
+        start, end = bisect_right(lines, first), bisect_right(lines, last)
+        budget -= end - start
+        if budget < 0:
+            raise FileFormatError(_l("The sheet's merged cells overlap. Unmerge them and upload the file again."))
+        for line in lines[start:end]:
+            texts = by_line[line]
             texts.extend("" for _ in range(column - len(texts)))
             if not texts[column - 1]:
                 texts[column - 1] = top[column - 1]
