@@ -64,7 +64,8 @@ def test_an_instructions_sheet_first_is_named_and_the_roster_after_it_is_read(ct
 def test_every_sheet_with_the_header_is_imported_and_errors_name_sheet_and_line(ctx):
     factories.small_county()
     data = workbook(("一组", [HEADER[:2], [GRID, "1组1号"]]),
-                    ("二组", [HEADER[:2], [GRID, "2组1号"], ["999", "2组2号"]]), ("统计", [["合计", 3]]))
+                    ("二组", [HEADER[:2], [GRID, "2组1号"], ["999", "2组2号"]]), ("统计", [["合计", 3]]),
+                    ("Sheet3", []))  # the blank sheet Excel adds is not named
     table = read_sheet(data, HOUSEHOLD_COLUMNS)
     assert table.notes.sheets == ["一组", "二组"] and table.notes.other_sheets == ["统计"]
     report = import_households(data)

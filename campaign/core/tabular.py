@@ -254,9 +254,9 @@ def read_sheet(data: bytes, columns: list[Column], *, include_hidden: bool = Fal
     empty, count = True, 0
     sources = sheets(data, limits)
     for sheet in sources:
-        header, found = None, []
+        header, found, has_values = None, [], False
         for line, texts, hidden in _texts(sheet):
-            empty = False
+            empty, has_values = False, True
             if header is not None:
                 count += 1
                 if count > limits.rows:
@@ -273,12 +273,11 @@ def read_sheet(data: bytes, columns: list[Column], *, include_hidden: bool = Fal
             elif best is None or len(positions) > len(best):
                 best = positions
         if header is None:
-            if not empty and sheet.name != INSTRUCTIONS_SHEET and sheet.name:
+            if has_values and sheet.name != INSTRUCTIONS_SHEET and sheet.name:
                 notes.other_sheets.append(sheet.name)
             continue
         _fill_merged(found, sheet.merges(), header[0])
         _take(table, sheet.name, header, found, include_hidden, len(sources) > 1)
-    notes.other_sheets = [name for name in notes.other_sheets if name not in notes.sheets]
     if empty:
         raise FileFormatError(_l("The file is empty."))
     if not notes.sheets:
