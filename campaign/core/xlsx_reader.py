@@ -152,7 +152,7 @@ def _date_styles(source: IO[bytes] | None, check) -> tuple[set[int], set[int]]:
                 number = int(element.get("numFmtId", "0"))
                 formats.append(custom.get(number) or BUILTIN_FORMATS.get(number)
                                or CHINESE_FORMATS.get(number) or "General")
-    dates = {i for i, f in enumerate(formats) if is_date_format(f) or _DATE_WORDS.search(f.split(";")[0])}
+    dates = {i for i, f in enumerate(formats) if is_date_format(f) or _is_chinese_date(f)}
     return dates, {i for i in dates if is_timedelta_format(formats[i])}
 
 
@@ -164,6 +164,13 @@ CHINESE_FORMATS = {27: _YM, 28: _MD, 29: _MD, 30: "m-d-yy", 31: _YMD, 32: _HM, 3
                    34: "上午/下午" + _HM, 35: "上午/下午" + _HMS, 36: _YM, 50: _YM, 51: _MD, 52: _YM,
                    53: _MD, 54: _MD, 55: "上午/下午" + _HM, 56: "上午/下午" + _HMS, 57: _YM, 58: _MD}
 _DATE_WORDS = re.compile(r"[年月日]")
+_NUMBER_CODES = re.compile(r"[0#?]")
+
+
+def _is_chinese_date(number_format: str) -> bool:
+    """A format naming 年, 月 or 日 and showing no plain number (0"个月" is a count, not a date)."""
+    first = number_format.split(";")[0]
+    return bool(_DATE_WORDS.search(first)) and not _NUMBER_CODES.search(first)
 _COLUMN = re.compile(r"([A-Z]{1,3})[0-9]+")
 _RANGE = re.compile(r"([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)")
 
