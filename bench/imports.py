@@ -67,7 +67,7 @@ def run(kinds: list[str]) -> None:
             db.session.commit()
             data = roster(sorted(grids))
 
-            def preview():
+            def preview(data: bytes = data) -> None:
                 report = plan_households(data)
                 assert report.ok and report.rows + report.unchanged == ROWS, report.errors[:3]
                 db.session.rollback()

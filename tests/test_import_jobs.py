@@ -11,7 +11,7 @@ from campaign.households import importer as households_importer
 from campaign.jobs import runner
 from campaign.jobs.models import Job, JobState
 
-from .importing import KIND_IDS, KINDS, feature, log_in, ring, start_job, state, upload
+from .importing import KIND_IDS, KINDS, feature, log_in, ring, start_job, state
 from .sheets import xlsx
 
 HOUSEHOLDS = KINDS[0]
