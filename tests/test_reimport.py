@@ -197,3 +197,47 @@ def test_a_record_changed_between_preview_and_confirm_is_previewed_again(app, cl
     assert confirm(client, "/creation/import", preview_token(response)).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(CreationTarget.headcount).where(CreationTarget.name == "城关小学")) == 900
+
+
+def _roster_with_a_hidden_row_and_a_stray_column() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["网格编码", "门牌/地址", "家庭人口", "备注"])
+    for n in range(1, 4):
+        sheet.append(["610923100001001", f"隐藏测试{n}号", 2, "某某"])
+    sheet.row_dimensions[3].hidden = True
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def doors() -> set[str]:
+    return set(db.session.scalars(sa.select(Household.door_label).where(Household.door_label.like("隐藏测试%"))))
+
+
+def test_a_stray_column_needs_a_tick_and_hidden_rows_are_imported_only_when_ticked(app, client, office):
+    page = "/households/import"
+    response = preview(client, page, _roster_with_a_hidden_row_and_a_stray_column())
+    text = response.get_data(as_text=True)
+    assert "备注" in text and "import-hidden-lines" in text and preview_counts(response) == (2, 0, 0)
+    response = confirm(client, page, preview_token(response), ignore_columns=None)
+    assert response.status_code == 200 and "import-ignored-columns" in response.get_data(as_text=True)
+    with app.app_context():
+        assert doors() == set()
+    response = confirm(client, page, preview_token(response), include_hidden="y")  # a new preview, with it
+    assert response.status_code == 200 and preview_counts(response) == (3, 0, 0)
+    with app.app_context():
+        assert doors() == set()
+    assert confirm(client, page, preview_token(response), include_hidden="y").status_code == 302
+    with app.app_context():
+        assert doors() == {"隐藏测试1号", "隐藏测试2号", "隐藏测试3号"}
+
+
+def test_hidden_rows_are_left_out_unless_ticked(app, client, office):
+    page = "/households/import"
+    response = preview(client, page, _roster_with_a_hidden_row_and_a_stray_column())
+    assert confirm(client, page, preview_token(response)).status_code == 302
+    with app.app_context():
+        assert doors() == {"隐藏测试1号", "隐藏测试3号"}
