@@ -21,11 +21,13 @@ from .services import check_fields, create_target, update_target
 
 COLUMNS = [
     Column("kind", "类型", aliases=("kind", "对象类型"), required=True, example="学校"),
-    Column("name", "名称", aliases=("单位名称", "学校名称", "对象名称", "name"), as_typed=True, example="宁陕县城关小学"),
+    Column("name", "名称", aliases=("单位名称", "学校名称", "对象名称", "name"), as_typed=True,
+           example="宁陕县城关小学"),
     Column("area_code", "所在区划代码", aliases=("area", "区划代码", "村(社区)代码"), required=True,
            example="610923100001"),
     Column("contact_name", "联系人", aliases=("联系人姓名", "负责人", "contact"), as_typed=True, example="王老师"),
-    Column("contact_phone", "联系电话", aliases=("手机号码", "电话", "手机", "联系方式", "phone"), example="13800000000"),
+    Column("contact_phone", "联系电话", aliases=("手机号码", "电话", "手机", "联系方式", "phone"),
+           example="13800000000"),
     Column("headcount", "人数", aliases=("师生人数", "职工人数", "人口数", "总人数", "headcount"), example="860"),
 ]
 

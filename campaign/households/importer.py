@@ -27,7 +27,8 @@ from .services import check_fields
 COLUMNS = [
     Column("grid_code", "网格编码", aliases=("网格编号", "网格代码", "所属网格编码", "grid"), required=True,
            example="610923100001001"),
-    Column("door_label", "门牌/地址", aliases=("门牌号", "门牌", "地址", "门牌号码", "家庭住址", "住址", "详细地址", "door"),
+    Column("door_label", "门牌/地址",
+           aliases=("门牌号", "门牌", "地址", "门牌号码", "家庭住址", "住址", "详细地址", "door"),
            required=True, as_typed=True,
            example="城南社区 1组3号"),
     Column("head_name", "户主姓名", aliases=("户主", "姓名", "head"), as_typed=True, example="张三"),

@@ -35,7 +35,8 @@ COLUMNS = [
     Column("loss", "损失金额(元)", aliases=("损失金额", "被骗金额", "损失", "loss"), example="12000"),
     Column("recovered", "挽回或止付金额(元)", aliases=("挽回金额", "止付金额", "挽回损失", "recovered"), example="0"),
     Column("case_ref", "案件编号", aliases=("警情编号", "案件编码", "case"), example="A6109230000002026030001"),
-    Column("description", "简要案情", aliases=("案情", "案情简介", "description"), as_typed=True, example="刷单返利，先小额返利后诱导大额转账"),
+    Column("description", "简要案情", aliases=("案情", "案情简介", "description"), as_typed=True,
+           example="刷单返利，先小额返利后诱导大额转账"),
 ]
 
 

@@ -40,12 +40,14 @@ def warning_rows(query: sa.Select) -> Iterator[tuple]:
     worker = so.aliased(User)
     rows = db.session.execute(
         query.with_only_columns(Area.code, FraudWarning.resident, FraudWarning.phone, FraudWarning.level,
-                                FraudWarning.received_at, FraudWarning.source, FraudWarning.reference, Area.name, FraudWarning.deadline_at,
+                                FraudWarning.received_at, FraudWarning.source, FraudWarning.reference, Area.name,
+                                FraudWarning.deadline_at,
                                 worker.display_name, FraudWarning.first_face_at, FraudWarning.outcome,
                                 FraudWarning.closed_at, FraudWarning.loss_prevented)
         .outerjoin(worker, worker.id == FraudWarning.assigned_to_id).execution_options(yield_per=1000))
     now = utcnow()
-    for code, resident, phone, level, received, source, reference, name, deadline, assignee, face, outcome, closed, loss in rows:
+    for (code, resident, phone, level, received, source, reference, name, deadline, assignee, face, outcome, closed,
+         loss) in rows:
         yield (code, resident, phone, LEVEL_NAMES[level], received, source, reference, name, deadline, assignee, face,
                _state(deadline, face, closed, now), WarningOutcome(outcome).label if outcome else None, closed,
                loss)

@@ -72,7 +72,8 @@ def create_warning(*, area: Area, resident: str, level: Level, received_at: date
                    phone: str = "", household=None, target_id: int | None = None, user=None) -> FraudWarning:
     resident, phone = validate(area=area, resident=resident, phone=phone, received_at=received_at)
     warning = FraudWarning(area=area, resident=resident[:60], phone=phone or None, level=level,
-                           received_at=received_at, source=clean_text(source)[:60], household=household, target_id=target_id,
+                           received_at=received_at, source=clean_text(source)[:60], household=household,
+                           target_id=target_id,
                            deadline_at=received_at + timedelta(hours=policy_for(area).hours(level)))
     db.session.add(warning)
     db.session.flush()
