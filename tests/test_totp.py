@@ -113,3 +113,14 @@ def test_the_county_office_removes_a_lost_second_factor(app, client, auth, count
         "remove_totp": "y"})
     auth.logout()
     assert auth.login("worker_a").headers["Location"] == "/"
+
+
+def test_the_secret_is_sealed_in_the_database_and_still_logs_in(app, client, auth, county):
+    secret = switch_on(app, "admin")
+    with app.app_context():
+        raw = db.session.execute(sa.text('SELECT totp_secret FROM "user" WHERE username = :u'),
+                                 {"u": "admin"}).scalar_one()
+    assert secret not in raw and raw.startswith("v1:")
+    auth.login("admin")
+    assert client.post("/login/code", data={"code": code(secret)}).status_code == 302
+    assert client.get("/").status_code == 200

@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from campaign.areas.models import Area, AreaLevel
+from campaign.core.crypto import Encrypted
 from campaign.core.types import UTCDateTime, enum_column, utcnow
 from campaign.extensions import db
 
@@ -64,7 +65,8 @@ class User(UserMixin, db.Model):
     session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # Second factor (TOTP). The secret is kept from enrolment; it counts only once confirmed.
-    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Sealed like personal data: a copy of the database alone does not give away second factors.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(Encrypted(160, context="user.totp_secret"))
     totp_enabled: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # The last time step whose code was accepted, so that a code cannot be used twice.
     totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
