@@ -42,6 +42,8 @@ class Config:
     IDLE_MINUTES_OFFICE = 30
     IDLE_MINUTES_WORKER = 12 * 60
     PER_PAGE = 50
+    # werkzeug's method for new password hashes; existing hashes are checked by the method they name.
+    PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -10,6 +10,7 @@ import os
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 
 from campaign import create_app
 from campaign.extensions import db, limiter
@@ -30,6 +31,7 @@ def _test_config(database_url: str) -> dict:
         "PERSONAL_DATA_KEY": TEST_PERSONAL_DATA_KEY,
         "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "PASSWORD_HASH_METHOD": factories.TEST_HASH_METHOD,  # scrypt costs 0.1 s a log-in
     }
 
 
@@ -61,11 +63,30 @@ def clear_tables() -> None:
                 connection.execute(sa.text(f'DELETE FROM "{table}"'))
 
 
+class SharedTemplates(BytecodeCache):
+    """Compiled templates shared by every test's app: each app has its own Jinja environment and
+    would otherwise compile the same templates again. A changed template has another checksum."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SharedTemplates()
+
+
 @pytest.fixture
 def app(_schema, database_url):
     """The app, with no context pushed: each request gets its own context and session, as in
     production. Check the database inside ``with app.app_context():``."""
     app = create_app(_test_config(database_url))
+    app.jinja_env.bytecode_cache = TEMPLATES
     limiter.reset()  # the limiter's memory storage outlives the app: no counts leak between tests
     yield app
     jobs.wait_all()  # background jobs finish before their tables are cleared

@@ -16,7 +16,9 @@ from campaign.households.models import Household
 from campaign.rounds.models import Round
 
 PASSWORD = "test-password-1"
-_PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
+# The suite hashes with a cheap method (conftest: PASSWORD_HASH_METHOD); the app uses scrypt.
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
 class Base(factory.alchemy.SQLAlchemyModelFactory):

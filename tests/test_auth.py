@@ -53,12 +53,6 @@ def test_inactive_user_cannot_log_in(app, client, auth, county):
     assert auth.login("worker_a").status_code == 400
 
 
-def test_password_is_stored_as_scrypt_hash(ctx):
-    admin = factories.small_county().admin
-    assert admin.password_hash.startswith("scrypt:")
-    assert admin.check_password(PASSWORD)
-
-
 def test_user_name_is_found_regardless_of_case(client, auth, county):
     assert auth.login("ADMIN").status_code == 302
 

@@ -61,3 +61,17 @@ def test_a_user_who_must_change_is_sent_to_the_change_page_everywhere(app, clien
     assert client.get("/account/password").status_code == 200
     assert change(client, current="A-long-password").status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_the_app_hashes_passwords_with_scrypt_unless_told_otherwise(tmp_path):
+    from campaign import create_app
+    from campaign.accounts.models import User
+
+    from .conftest import TEST_PERSONAL_DATA_KEY
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "PERSONAL_DATA_KEY": TEST_PERSONAL_DATA_KEY,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"})
+    with app.app_context():
+        user = User(username="someone")
+        user.set_password("Long-enough-1")
+        assert user.password_hash.startswith("scrypt:") and user.check_password("Long-enough-1")

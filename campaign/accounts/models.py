@@ -7,12 +7,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from campaign.areas.models import Area, AreaLevel
 from campaign.core.crypto import Encrypted
 from campaign.core.types import UTCDateTime, enum_column, utcnow
 from campaign.extensions import db
+
+from .passwords import hash_password
 
 
 class Role(enum.StrEnum):
@@ -87,7 +89,7 @@ class User(UserMixin, db.Model):
         self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -5,6 +5,7 @@ import secrets
 import string
 from functools import cache
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,12 +42,21 @@ def check_strength(password: str, *, username: str, field: str = "password") -> 
         raise DomainError(_l("A password may not contain the user name."), field=field)
 
 
+def hash_method() -> str:
+    """scrypt, werkzeug's strongest; the test suite configures a cheaper one (PASSWORD_HASH_METHOD)."""
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=hash_method())
+
+
 @cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def check_without_user(password: str) -> bool:
     """Spend the time of a real check, so that an unknown name answers as slowly as a known one."""
-    check_password_hash(_dummy_hash(), password)
+    check_password_hash(_dummy_hash(hash_method()), password)
     return False

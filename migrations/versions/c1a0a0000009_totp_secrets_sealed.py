@@ -29,12 +29,19 @@ def _convert(transform) -> None:
         connection.execute(user.update().where(user.c.id == row_id).values(totp_secret=transform(secret)))
 
 
+def _widen(old: int, new: int) -> None:
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.alter_column('totp_secret', existing_type=sa.String(length=old), type_=sa.String(length=new),
+                              existing_nullable=True)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite's batch mode copies the table without the expression index it cannot reflect.
+        op.execute('CREATE UNIQUE INDEX IF NOT EXISTS uq_user_username_lower ON "user" (lower(username))')
+
+
 def upgrade():
     from campaign.core.crypto import PREFIX, cipher
 
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.alter_column('totp_secret', existing_type=sa.String(length=64), type_=sa.String(length=160),
-                              existing_nullable=True)
+    _widen(64, 160)
     field_cipher = cipher()
     _convert(lambda secret: secret if secret.startswith(PREFIX) else field_cipher.encrypt(secret, CONTEXT))
 
@@ -44,6 +51,4 @@ def downgrade():
 
     field_cipher = cipher()
     _convert(lambda secret: field_cipher.decrypt(secret, CONTEXT) if secret.startswith(PREFIX) else secret)
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.alter_column('totp_secret', existing_type=sa.String(length=160), type_=sa.String(length=64),
-                              existing_nullable=True)
+    _widen(160, 64)
