@@ -271,3 +271,16 @@ def _with_sheet_xml(data: bytes, change) -> bytes:
                 content = change(content.decode()).encode()
             target.writestr(item, content)
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize("path, header, synonym", [
+    ("/households/import", "联系电话", "手机号码"),
+    ("/incidents/import", "案件编号", "警情编号"),
+    ("/warnings/import", "电话", "手机"),
+    ("/creation/import", "名称", "单位名称"),
+])
+def test_the_import_page_lists_the_column_names_it_recognises(client, auth, county, path, header, synonym):
+    auth.login("admin")
+    page = client.get(path).get_data(as_text=True)
+    assert "可识别的列名" in page
+    assert f"<td>{header}</td>" in page and synonym in page

@@ -26,7 +26,7 @@ from .errors import apply_to_form
 from .exports import XLSX, ExportColumn, Sheet, write_xlsx
 from .forms import UploadForm
 from .import_plan import Plan
-from .tabular import Column, FileFormatError, ImportReport, ReadNotes, template_csv, template_xlsx
+from .tabular import Column, FileFormatError, ImportReport, ReadNotes, accepted_names, template_csv, template_xlsx
 
 # Progress labels the importers give their two stages.
 CHECKING = _l("Checking rows")
@@ -63,6 +63,12 @@ class ConfirmForm(FlaskForm):
     ignore_columns = BooleanField(_l("Import without these columns"))
     include_hidden = BooleanField(_l("Import the hidden rows too"))
     submit = SubmitField(_l("Import as shown"))
+
+
+def glossary(columns: list[Column]) -> list[tuple[str, str, bool]]:
+    """The import page's table of column names people may use: header, other accepted names, required."""
+    return [(header, "、".join(names), col.required)
+            for col, (header, names) in zip(columns, accepted_names(columns), strict=True)]
 
 
 def import_page(*, importer: Importer, title, done: Done, after: str, templates: list[tuple[str, str]],
@@ -297,7 +303,8 @@ def add_import_routes(bp: Blueprint, *, guard, importer: Callable[..., ImportRep
     @guard
     def import_file():
         return import_page(importer=scoped(importer), title=title, done=done, after=url_for(after),
-                           templates=[("Excel (.xlsx)", url_for(f"{bp.name}.import_template"))])
+                           templates=[("Excel (.xlsx)", url_for(f"{bp.name}.import_template"))],
+                           glossary=glossary(columns))
 
     @bp.get("/import/template.xlsx", endpoint="import_template")
     @guard

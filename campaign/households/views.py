@@ -14,7 +14,7 @@ from campaign.core.actions import press, save, status
 from campaign.core.caching import no_store
 from campaign.core.exports import xlsx_response
 from campaign.core.forms import EmptyForm
-from campaign.core.imports import import_page, template_download
+from campaign.core.imports import glossary, import_page, template_download
 from campaign.core.tabular import ImportReport
 from campaign.core.text import clean_text
 from campaign.extensions import db, limiter
@@ -188,7 +188,7 @@ def import_file():
                  ("CSV", url_for("households.import_template", fmt="csv"))]
     return import_page(importer=_import_roster, title=_("Import household roster"),
                        done=lambda n: _("%(n)s households imported.", n=n), after=url_for("households.index"),
-                       templates=templates)
+                       templates=templates, glossary=glossary(COLUMNS))
 
 
 @bp.get("/import/template.<fmt>")
