@@ -283,4 +283,4 @@ def test_the_import_page_lists_the_column_names_it_recognises(client, auth, coun
     auth.login("admin")
     page = client.get(path).get_data(as_text=True)
     assert "可识别的列名" in page
-    assert f"<td>{header}</td>" in page and synonym in page
+    assert f'<th scope="row" class="fw-normal">{header}</th>' in page and synonym in page

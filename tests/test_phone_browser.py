@@ -27,7 +27,7 @@ def open_walk_list(page, base):
     page.goto(base + "/visits/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # from now on the service worker controls the page
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_selector("[data-section=never] [data-household]")
 
 
@@ -56,7 +56,7 @@ def test_worker_logs_three_visits_offline_then_syncs_and_coverage_rises(walk):
     before = reached(context, base)
 
     context.set_offline(True)
-    page.wait_for_function("document.getElementById('net').textContent === '离线'")
+    page.wait_for_function("() => document.getElementById('net').textContent === '离线'")
     for _ in range(3):
         log_visit(page)
     assert page.inner_text("#pending") == "3"
@@ -96,7 +96,7 @@ def test_a_lost_answer_or_server_error_loses_nothing_and_counts_once(walk):
             page.click("#sync")
         page.wait_for_timeout(200)
     page.unroute_all(behavior="wait")
-    page.wait_for_function("document.getElementById('message').textContent.includes('服务器未响应')")
+    page.wait_for_function("() => document.getElementById('message').textContent.includes('服务器未响应')")
     assert page.inner_text("#pending") == "2"
     stored = context.request.get(f"{base}/api/v1/coverage?area={GRID}").json()["figures"]
     assert stored["visits"] == 2  # on the server already, though the phone never heard back
