@@ -1,12 +1,36 @@
-/* Service worker of the phone pages: keeps them and the worker's data usable with no network.
-   Pages and API reads are network-first with the cache as fallback; static files are cache-first.
-   Writes (POST) are never cached: the page queues them in IndexedDB. */
+/* Service worker of the app, scope "/": keeps the phone page usable with no network, or a sick one.
+   - The home page, the log-in page and the phone page are fetched from the network with a time limit.
+     Only a proper answer from this app is shown (it carries X-Wuzha-App, is HTML and is not a 5xx);
+     anything else (no answer, a timeout, a captive portal's page, a proxy's error) shows the cached
+     phone shell instead, which shows the phone's own records.
+   - Static files are cache-first (their URLs carry a content hash).
+   - API calls and writes are never cached here: the page keeps its data per user in IndexedDB. */
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
+const SHELL_URL = SHELL[0];
 const CACHE = "wuzha-" + VERSION;
+const PAGE_TIMEOUT_MS = 6000;
+const OFFLINE_PAGES = new Set(["/", "/login", "/visits", "/visits/", "/visits/shell"]);
+
+/* A static file is good unless it came back as a page (a portal or an error page answering for it). */
+function goodStatic(response) {
+  return response.ok && !(response.headers.get("Content-Type") || "").startsWith("text/html");
+}
+
+/* Install only from good answers: a portal answering during installation must not become the shell. */
+async function install() {
+  const cache = await caches.open(CACHE);
+  await Promise.all(SHELL.map(async (url) => {
+    const response = await fetch(new Request(url, { credentials: "omit", cache: "no-cache" }));
+    if (!(url === SHELL_URL ? response.ok && fromThisApp(response) : goodStatic(response))) {
+      throw new Error("bad answer for " + url);
+    }
+    await cache.put(url, response);
+  }));
+}
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(install().then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -16,17 +40,33 @@ self.addEventListener("activate", (event) => {
       .then(() => self.clients.claim()));
 });
 
-async function networkFirst(request, fallbackUrl) {
-  const cache = await caches.open(CACHE);
+function timed(promise, ms, controller) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => { controller.abort(); reject(new Error("timeout")); }, ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function fromThisApp(response) {
+  return response.status < 500 && response.headers.get("X-Wuzha-App") === "1" &&
+    (response.headers.get("Content-Type") || "").startsWith("text/html") &&
+    new URL(response.url).origin === self.location.origin;
+}
+
+async function page(request) {
+  const controller = new AbortController();
   try {
-    const response = await fetch(request);
-    if (response.ok && !response.redirected) cache.put(fallbackUrl || request, response.clone());
-    return response;
-  } catch (error) {
-    const cached = await cache.match(fallbackUrl || request);
-    if (cached) return cached;
-    throw error;
-  }
+    const response = await timed(fetch(request.url, {
+      credentials: "same-origin", redirect: "follow", signal: controller.signal, headers: { Accept: "text/html" },
+    }), PAGE_TIMEOUT_MS, controller);
+    if (fromThisApp(response)) {
+      // A page reached through a redirect (to the log-in page, say) is shown at its own address.
+      return response.redirected ? Response.redirect(response.url, 303) : response;
+    }
+  } catch (error) { /* no network, or no answer in time */ }
+  const cache = await caches.open(CACHE);
+  return (await cache.match(SHELL_URL)) || Response.error();
 }
 
 async function cacheFirst(request) {
@@ -34,7 +74,7 @@ async function cacheFirst(request) {
   const cached = await cache.match(request);
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) cache.put(request, response.clone());
+  if (goodStatic(response)) cache.put(request, response.clone());
   return response;
 }
 
@@ -42,10 +82,8 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/api/v1/")) {
-    event.respondWith(networkFirst(request));
-  } else if (request.mode === "navigate" && url.pathname.startsWith("/visits/")) {
-    event.respondWith(networkFirst(request, SHELL[0]));
+  if (request.mode === "navigate" && OFFLINE_PAGES.has(url.pathname)) {
+    event.respondWith(page(request));
   } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
   }
