@@ -11,9 +11,9 @@ export FLASK_APP := wsgi.py
 # poppler and zbar for checking PDFs and their QR codes in tests, Chromium for the browser tests (Playwright).
 SYSTEM_PACKAGES := python3-venv fonts-noto-cjk poppler-utils chromium zbar-tools
 
-.PHONY: run test test-sqlite test-postgres bench setup system translations lint clean
+.PHONY: run test test-sqlite test-postgres bench setup system translations assets lint clean
 
-setup: $(VENV)/.installed translations
+setup: $(VENV)/.installed translations assets
 
 system: $(VENV)/.system
 
@@ -29,6 +29,10 @@ $(VENV)/.installed: requirements.txt $(VENV)/.system
 
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile --statistics -d campaign/translations 2>&1 | grep -v '^compiling' || true
+
+# Brotli and gzip copies of the static files, named by their content (campaign/pwa/static_files.py).
+assets: $(VENV)/.installed
+	@$(BIN)/python -m campaign.pwa.static_files
 
 run: setup
 	$(BIN)/flask db upgrade

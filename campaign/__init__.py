@@ -11,6 +11,7 @@ from flask_login import current_user
 from .config import Config, instance_secret
 from .core.guards import register_guards
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .pwa import init_app as register_pwa
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_pwa(app)  # manifest and icons; static files and pages compressed and cached (campaign/pwa)
     return app
 
 

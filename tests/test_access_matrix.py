@@ -27,7 +27,8 @@ from campaign.warnings.models import FraudWarning, Level, WarningAttempt
 from . import factories, visiting
 
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "main.set_language", "main.healthz",
-          "visits.service_worker", "visits.shell", "api.openapi", "verify.certificate"}
+          "visits.service_worker", "visits.shell", "api.openapi", "verify.certificate",
+          "pwa.manifest", "pwa.favicon"}
 HH_A = "{hh_a}"
 CSV = "网格编码,门牌/地址\n610923100001002,9组9号\n"
 
