@@ -54,6 +54,11 @@
     if ("user" in body.dataset) {
       const id = body.dataset.user ? Number(body.dataset.user) : null;
       await setOwner(id ? { id, name: body.dataset.userName || "" } : null);
+      // A grid worker back on the home page with records waiting goes to the phone page, which sends them.
+      if (id && body.dataset.phone && window.location.pathname === "/" &&
+          (await W.store.queueFor(id)).some((item) => !item.problem)) {
+        window.location.replace(body.dataset.phone);
+      }
     }
     await showWaiting().catch(() => {});
   })().catch(() => {});
