@@ -9,7 +9,9 @@ const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
 const SHELL_URL = SHELL[0];
 const CACHE = "wuzha-" + VERSION;
-const PAGE_TIMEOUT_MS = 6000;
+// How long a page may take before the cached shell is shown: short for the phone page, longer for the
+// home and log-in pages, which officials' desks open too.
+const PAGE_TIMEOUT_MS = (path) => (path.startsWith("/visits") ? 6000 : 10000);
 const OFFLINE_PAGES = new Set(["/", "/login", "/visits", "/visits/", "/visits/shell"]);
 
 /* A static file is good unless it came back as a page (a portal or an error page answering for it). */
@@ -59,7 +61,7 @@ async function page(request) {
   try {
     const response = await timed(fetch(request.url, {
       credentials: "same-origin", redirect: "follow", signal: controller.signal, headers: { Accept: "text/html" },
-    }), PAGE_TIMEOUT_MS, controller);
+    }), PAGE_TIMEOUT_MS(new URL(request.url).pathname), controller);
     if (fromThisApp(response)) {
       // A page reached through a redirect (to the log-in page, say) is shown at its own address.
       return response.redirected ? Response.redirect(response.url, 303) : response;
