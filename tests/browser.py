@@ -1,11 +1,19 @@
 """Real headless Chromium (Debian's package) driven by Playwright, against the app served on 127.0.0.1."""
 from __future__ import annotations
 
+import http.client
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from bench.netproxy import NetProxy
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -20,6 +28,84 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+# gunicorn loads the app once (--preload: importing it costs seconds) and forks its workers, which must
+# not share the connections the loading opened.
+GUNICORN_CONF = """
+def post_fork(server, worker):
+    import wsgi
+    from campaign.extensions import db
+    with wsgi.app.app_context():
+        db.engine.dispose(close=False)
+"""
+
+
+@pytest.fixture(scope="session")
+def _gunicorn(_schema, database_url, tmp_path_factory):
+    """One real gunicorn (2 workers with threads) for the whole run, on the tests' database; each test's
+    ``app`` fixture empties the tables after it, as for the tests' own app."""
+    from .conftest import _test_config
+
+    config = _test_config(database_url)
+    conf = tmp_path_factory.mktemp("gunicorn") / "conf.py"
+    conf.write_text(GUNICORN_CONF)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+           **{f"FLASK_{key}": str(config[key]) for key in
+              ("SECRET_KEY", "PERSONAL_DATA_KEY", "SQLALCHEMY_DATABASE_URI", "PASSWORD_HASH_METHOD")}}
+    port = free_port()
+    root = Path(__file__).parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--preload", "-c", str(conf), "-w", "2", "-k", "gthread", "--threads", "8",
+         "--graceful-timeout", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=root, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn stopped at start-up (exit {process.returncode})")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn did not answer within 60 s")
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    """A free port on 127.0.0.1, released at once for gunicorn to bind."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn_server(app, _gunicorn):
+    """The URL of the real app under gunicorn, on the database of this test's ``app``: data committed in the
+    test is what gunicorn sees."""
+    return f"http://127.0.0.1:{_gunicorn}"
+
+
+@pytest.fixture
+def field_server(gunicorn_server):
+    """A bad network (bench/netproxy.py) in front of gunicorn: drive Chromium at ``proxy.url`` and set
+    ``proxy.mode`` ("pass", "500", "503", "portal", "hang", "down")."""
+    proxy = NetProxy(int(gunicorn_server.rsplit(":", 1)[1]))
+    proxy.start()
+    yield proxy
+    proxy.stop()
 
 
 @pytest.fixture
