@@ -111,6 +111,8 @@ MATRIX = [
     ("get", "/api/v1/rounds", "api.rounds", "worker_a", None, 200, None, None),
     ("get", "/api/v1/walklist?grid=610923100001001", "api.walklist", "worker_a", "worker_b", 200, 404, None),
     ("post", "/api/v1/visits", "api.post_visits", "worker_a", "worker_b", 200, 400, "visit"),
+    ("get", "/api/v1/warnings", "api.warnings", "worker_a", "official_a", 200, 403, None),
+    ("post", "/api/v1/warnings/actions", "api.warning_actions", "worker_a", "worker_b", 200, 400, "warning_action"),
     ("get", "/api/v1/coverage?area=610923100", "api.coverage", "official_a", "official_b", 200, 404, None),
     ("get", "/incidents/?area=610923100", "incidents.index", "official_a", "official_b", 200, 404, None),
     ("get", "/incidents/export.xlsx?area=610923100", "incidents.export", "official_a", "official_b", 200, 404, None),
@@ -222,7 +224,7 @@ def matrix_county(app):
         db.session.add(incident)
         received = datetime.combine(round_.starts_on, time(8), tzinfo=UTC)
         warning = FraudWarning(area=c.village_a, resident="某某", level=Level.HIGH, received_at=received,
-                               deadline_at=received + timedelta(hours=2))
+                               deadline_at=received + timedelta(hours=2), assigned_to=c.worker_a)
         db.session.add(warning)
         event = PublicityEvent(kind=EventKind.COURTYARD, held_on=round_.starts_on, area=c.grid_a1, attendees=9,
                                photos=[EventPhoto(content=b"\xff\xd8jpeg", width=1, height=1)])
@@ -248,7 +250,9 @@ def matrix_county(app):
                 "starts": round_.starts_on.isoformat(), "ends": round_.ends_on.isoformat(),
                 "later": (round_.ends_on + timedelta(days=1)).isoformat(),
                 "latest": (round_.ends_on + timedelta(days=9)).isoformat(),
-                "visit": visiting.visit(c.households_a[0], round_.id)}
+                "visit": visiting.visit(c.households_a[0], round_.id),
+                "warning_action": {"uuid": str(uuid.uuid4()), "warning_id": warning.id, "type": "attempt",
+                                   "at": datetime.now(UTC).isoformat(), "kind": "phone", "result": "未接"}}
 
 
 def state(app):
@@ -275,6 +279,8 @@ def send(client, method, url, data, values):
         return client.post(url, data=data, content_type="multipart/form-data")
     if data == "visit":
         return client.post(url, json={"visits": [values["visit"]]})
+    if data == "warning_action":
+        return client.post(url, json={"actions": [values["warning_action"]]})
     if isinstance(data, dict):
         data = {k: v.format(**values) for k, v in data.items()}
     return getattr(client, method)(url, data=data) if method == "post" else client.get(url)

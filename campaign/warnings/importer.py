@@ -20,6 +20,7 @@ from campaign.core.text import clean_code
 from campaign.extensions import db
 from campaign.jobs import runner
 
+from .matching import match_household
 from .models import FraudWarning, Level
 from .services import create_warning, policy_for, validate
 
@@ -149,6 +150,12 @@ def _write(new: list, updates: list, user) -> None:
         warning.deadline_at = warning.received_at + timedelta(hours=policy_for(area).hours(warning.level))
         if phone_changed:
             changes["phone"] = ["***" if warning.phone else None, "***" if wanted["phone"] else None]
+        if phone_changed or "area_id" in wanted:  # another number, or another township: matched again
+            household_before = warning.household_id
+            match_household(warning)
+            db.session.flush()
+            if warning.household_id != household_before:
+                changes["household_id"] = [household_before, warning.household_id]
         record(action="update", subject="warning", subject_id=warning.id, area_code=area.code, user=user,
                changes=changes)
         runner.advance()

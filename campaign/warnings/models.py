@@ -82,7 +82,10 @@ class FraudWarning(db.Model):
     # 预警编号: the centre's number, or one of ours; a re-imported list matches its warnings by it.
     reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True, default=new_reference)
     area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), index=True)
+    # The household whose registered phone is the warning's (matching.py), when exactly one is.
     household_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("household.id"))
+    # The grid every household with the warning's phone lies in: its workers are proposed for assignment.
+    matched_grid_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("area.id"))
     # The school or unit the warned person belongs to, when they belong to a creation target.
     target_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("creation_target.id"), index=True)
     resident: so.Mapped[str] = so.mapped_column(sa.String(60))
@@ -98,10 +101,16 @@ class FraudWarning(db.Model):
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     outcome: so.Mapped[WarningOutcome | None] = so.mapped_column(enum_column(WarningOutcome, 20))
     loss_prevented: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 2), default=Decimal(0))
+    # The phone's id for the closing, and a fingerprint of what it sent: a re-sent close is a duplicate.
+    close_uuid: so.Mapped[str | None] = so.mapped_column(sa.String(36), unique=True, index=True)
+    close_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
 
-    area: so.Mapped[Area] = so.relationship()
-    household = so.relationship("Household")
+    area: so.Mapped[Area] = so.relationship(foreign_keys=[area_id])
+    # The backrefs let deleting a household or an area unlink its warnings instead of failing on the key.
+    household = so.relationship("Household", backref=so.backref("fraud_warnings"))
+    matched_grid: so.Mapped[Area | None] = so.relationship(foreign_keys=[matched_grid_id],
+                                                           backref=so.backref("matched_warnings"))
     target = so.relationship("CreationTarget")
     assigned_to = so.relationship("User")
     attempts: so.Mapped[list[WarningAttempt]] = so.relationship(
@@ -141,6 +150,13 @@ class WarningAttempt(db.Model):
     kind: so.Mapped[AttemptKind] = so.mapped_column(enum_column(AttemptKind, 10))
     result: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+    # Logged from the phone: its id for the attempt and a fingerprint of what it sent (idempotent re-sends),
+    # the phone's own clock reading, and whether that clock could be trusted.
+    uuid: so.Mapped[str | None] = so.mapped_column(sa.String(36), unique=True, index=True)
+    content_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    phone_time: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    clock_offset_ms: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    time_trusted: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
 
     warning: so.Mapped[FraudWarning] = so.relationship(back_populates="attempts")
     user = so.relationship("User")

@@ -23,7 +23,7 @@ from campaign.core.period import period_from_args
 from campaign.core.types import utcnow
 from campaign.extensions import db
 
-from . import exports, privacy, services
+from . import exports, matching, privacy, services
 from .access import get_warning_or_404, warnings_query
 from .figures import warning_figures
 from .forms import AssignForm, AttemptForm, CloseForm, PolicyForm, WarningForm
@@ -111,10 +111,21 @@ def show(warning_id: int):
     return _page(warning, assign=assign, attempt=attempt, close=close)
 
 
+def _proposals(warning, assign) -> list[User]:
+    """Workers of the grid the warning's phone was found in whom the viewer may assign (not the assignee)."""
+    if current_user.is_worker:
+        return []
+    allowed = {worker_id for worker_id, _label in assign.worker.choices}
+    return [w for w in matching.proposed_workers(warning) if w.id in allowed and w.id != warning.assigned_to_id]
+
+
 def _page(warning, status_code: int = 200, **forms):
     privacy.audit_phone_view(warning)
     db.session.commit()
-    return render_template("warnings/show.html", warning=warning, now=utcnow(), **forms), status_code
+    return render_template("warnings/show.html", warning=warning, now=utcnow(),
+                           proposals=_proposals(warning, forms["assign"]),
+                           household=matching.households_for([warning], current_user).get(warning.id),
+                           **forms), status_code
 
 
 def _after(warning, form, operation, message):
