@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from campaign.visits.schemas import VisitIn
+from campaign.warnings.schemas import openapi_parts as warning_parts
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -54,6 +55,7 @@ def document() -> dict:
                     "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/ItemResult"}},
                                    "summary": {"type": "object", "additionalProperties": {"type": "integer"}}}},
                 "Figures": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
+                **warning_parts(_json)[0],
             },
         },
         "security": [{"session": []}],
@@ -91,6 +93,7 @@ def document() -> dict:
                     "figures": {"$ref": "#/components/schemas/Figures"},
                     "children": {"type": "array", "items": {"type": "object"}}}}, "Coverage"),
                     **_errors(400, 401, 404)}}},
+            **warning_parts(_json)[1],  # GET /warnings and POST /warnings/actions
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI document"}}}},
         },

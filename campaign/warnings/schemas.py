@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -102,12 +103,9 @@ class ActionBatchIn(BaseModel):
     actions: list[Any] = Field(min_length=1, max_length=200)
 
 
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def openapi_parts() -> tuple[dict, dict]:
-    """The components and paths of GET /warnings and POST /warnings/actions for the API document."""
+def openapi_parts(_json: Callable[[dict, str], dict]) -> tuple[dict, dict]:
+    """The components and paths of GET /warnings and POST /warnings/actions for the API document;
+    ``_json(schema, description)`` is the document's own JSON response (with its headers)."""
     attempt = AttemptIn.model_json_schema(ref_template="#/components/schemas/{model}")
     close = CloseIn.model_json_schema(ref_template="#/components/schemas/{model}")
     components = {
