@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from functools import cache
 
+from campaign.visits.models import GeoCheck
 from campaign.visits.schemas import VisitIn
+from campaign.visits.services import MENDABLE
 from campaign.warnings.schemas import openapi_parts as warning_parts
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+# Every answer carries these; a captive portal's or a proxy's page lacks them.
+HEADERS = {"X-Wuzha-App": {"$ref": "#/components/headers/X-Wuzha-App"},
+           "X-Server-Time": {"$ref": "#/components/headers/X-Server-Time"}}
+REFUSALS = ["invalid", "household_unknown", "round_mismatch", "outside_round", "round_unknown", "conflict"]
 
 
 def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return {"description": description, "headers": HEADERS, "content": {"application/json": {"schema": schema}}}
 
 
 def _errors(*codes: int) -> dict:
@@ -36,6 +42,11 @@ def document() -> dict:
                                 "GET /api/v1/session in the X-CSRFToken header."},
         "servers": [{"url": "/api/v1"}],
         "components": {
+            "headers": {
+                "X-Wuzha-App": {"description": "Always 1: the answer comes from this app",
+                                "schema": {"type": "string", "enum": ["1"]}},
+                "X-Server-Time": {"description": "The server's clock, in whole milliseconds since the Unix epoch",
+                                  "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
             "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"},
                                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}},
             "schemas": {
@@ -47,9 +58,23 @@ def document() -> dict:
                     "properties": {
                         "uuid": {"type": ["string", "null"]},
                         "status": {"enum": ["created", "duplicate", "conflict", "rejected"]},
-                        "reason": {"type": "string"}, "visit_id": {"type": "integer"},
-                        "geo": {"enum": ["green", "amber", "red", "grey", "unknown"]},
-                        "too_fast": {"type": "boolean"}}},
+                        "code": {"enum": REFUSALS, "description": "Why a visit was rejected or conflicts. Mendable: "
+                                 + ", ".join(sorted(MENDABLE)) + "; the others are final."},
+                        "mendable": {"type": "boolean", "description": "Rejected only: whether the worker can put "
+                                     "it right (another household, a corrected time) and send it again, same uuid"},
+                        "reason": {"type": "string", "description": "What went wrong and what to do, in the "
+                                   "user's language; for 'invalid' it ends with the technical detail"},
+                        "round": {"type": "object", "required": ["id", "starts_on", "ends_on"],
+                                  "description": "outside_round only: the round's dates",
+                                  "properties": {"id": {"type": "integer"},
+                                                 "starts_on": {"type": "string", "format": "date"},
+                                                 "ends_on": {"type": "string", "format": "date"}}},
+                        "visit_id": {"type": "integer"},
+                        "geo": {"enum": [g.value for g in GeoCheck]},
+                        "too_fast": {"type": "boolean"},
+                        "time_trusted": {"type": "boolean", "description": "Created only: false when the visit's "
+                                         "time could not be trusted (stored at the time the server received it "
+                                         "if it was in the future)"}}},
                 "BatchResult": {
                     "type": "object", "required": ["results", "summary"],
                     "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/ItemResult"}},
@@ -60,8 +85,12 @@ def document() -> dict:
         },
         "security": [{"session": []}],
         "paths": {
-            "/session": {"get": {"summary": "The logged-in user, a CSRF token and the user's areas",
-                                 "responses": {"200": _json({"type": "object"}, "Session"), **_errors(401)}}},
+            "/session": {"get": {"summary": "The logged-in user, a CSRF token, the server's clock and the user's areas",
+                                 "responses": {"200": _json({"type": "object", "properties": {
+                                     "csrf_token": {"type": "string"},
+                                     "server_time": {"type": "integer",
+                                                     "description": "Milliseconds since the Unix epoch"}}},
+                                     "Session"), **_errors(401)}}},
             "/rounds": {"get": {"summary": "Rounds of the user's county, newest first",
                                 "responses": {"200": _json({"type": "object"}, "Rounds"), **_errors(401)}}},
             "/walklist": {"get": {
@@ -74,7 +103,11 @@ def document() -> dict:
                 "description": "Idempotent on each visit's uuid: the same uuid with the same content is "
                                "'duplicate' and counted once; with other content it is 'conflict'. Items are "
                                "independent. Status 200 when all are created or duplicate, 409 when some "
-                               "conflict, 400 when some are rejected (each with its reason).",
+                               "conflict, 400 when some are rejected (each with its code, whether it is "
+                               "mendable, and its reason). A rejected item leaves nothing behind, so a mended "
+                               "one is sent again under the same uuid. A visit timed more than 5 minutes in "
+                               "the future is not rejected: it is stored at the time the server received it, "
+                               "with time_trusted false.",
                 "security": [{"session": [], "csrf": []}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["visits"], "additionalProperties": False,
@@ -95,6 +128,7 @@ def document() -> dict:
                     **_errors(400, 401, 404)}}},
             **warning_parts(_json)[1],  # GET /warnings and POST /warnings/actions
             "/openapi.json": {"get": {"summary": "This document", "security": [],
-                                      "responses": {"200": {"description": "OpenAPI document"}}}},
+                                      "responses": {"200": {"description": "OpenAPI document",
+                                                            "headers": HEADERS}}}},
         },
     }

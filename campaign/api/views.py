@@ -11,6 +11,7 @@ from campaign.areas.access import get_area_or_404
 from campaign.areas.models import AreaLevel
 from campaign.core.caching import no_store
 from campaign.core.inputs import MAX_ID, parse_id
+from campaign.core.types import utcnow
 from campaign.coverage.services import area_figures, child_figures
 from campaign.extensions import db
 from campaign.rounds.models import Round
@@ -33,6 +34,19 @@ class ApiError(Exception):
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError):
     return jsonify(error=error.message), error.status
+
+
+def server_time_ms() -> int:
+    return int(utcnow().timestamp() * 1000)
+
+
+@bp.after_app_request
+def stamp_server_time(response):
+    """The phone measures its clock against this (milliseconds since the Unix epoch), on every /api/ answer,
+    errors and unknown paths included."""
+    if request.path.startswith("/api/"):
+        response.headers["X-Server-Time"] = str(server_time_ms())
+    return response
 
 
 @bp.before_request
@@ -72,6 +86,7 @@ def session_info():
     return jsonify(
         user={"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role.value},
         csrf_token=generate_csrf(),
+        server_time=server_time_ms(),
         areas=[{"code": a.code, "name": a.name, "level": a.level.value} for a in user.scope_roots()],
     )
 

@@ -31,7 +31,8 @@ VISIT_COLUMNS = [
     ExportColumn("门牌/地址", width=16), ExportColumn("户主"), ExportColumn("结果", width=14),
     ExportColumn("宣传人数", "int"), ExportColumn("安装反诈APP", "int"), ExportColumn("风险", width=24),
     ExportColumn("定位", width=16), ExportColumn("距门(米)", "int"), ExportColumn("定位精度(米)", "int"),
-    ExportColumn("过快"), ExportColumn("网格员"), ExportColumn("备注", width=30),
+    ExportColumn("过快"), ExportColumn("时间存疑"), ExportColumn("手机时间", "datetime"),
+    ExportColumn("手机时钟偏差(秒，正数为慢)", "int"), ExportColumn("网格员"), ExportColumn("备注", width=30),
 ]
 
 
@@ -73,21 +74,23 @@ def visit_rows(round_: Round, area: Area, *, flagged: bool = False) -> Iterator[
     query = (visits_query(round_.id, area, flagged=flagged)
              .with_only_columns(Visit.visited_at, village.name, Area.name, Household.door_label, Household.head_name,
                                 Visit.outcome, Visit.people_briefed, Visit.app_installs, Visit.geo, Visit.distance_m,
-                                Visit.accuracy_m, Visit.too_fast, User.display_name, Visit.note,
+                                Visit.accuracy_m, Visit.too_fast, Visit.time_trusted, Visit.phone_time,
+                                Visit.clock_offset_ms, User.display_name, Visit.note,
                                 *(getattr(Visit, f"risk_{name}") for name in RISK_FLAGS))
              .join(village, village.id == Area.parent_id).join(User, User.id == Visit.worker_id)
              .execution_options(yield_per=2000))
     outcomes = {key: str(label) for key, label in OUTCOME_LABELS.items()}
     geos = {key: str(label) for key, label in GEO_LABELS.items()}
     risks: dict[tuple[bool, ...], str] = {}
-    too_fast = _("too fast")
-    for (at, village_name, grid_name, door, head, outcome, briefed, installs, geo, distance, accuracy, fast, worker,
-         note, *flags) in db.session.execute(query):
+    too_fast, doubtful = _("too fast"), _("time in doubt")
+    for (at, village_name, grid_name, door, head, outcome, briefed, installs, geo, distance, accuracy, fast, trusted,
+         phone_time, offset_ms, worker, note, *flags) in db.session.execute(query):
         key = tuple(flags)
         if key not in risks:
             risks[key] = _risks(key)
         yield (at, village_name, grid_name, door, mask_name(head), outcomes[outcome], briefed, installs, risks[key],
-               geos[geo], distance, accuracy, too_fast if fast else "", worker, note)
+               geos[geo], distance, accuracy, too_fast if fast else "", "" if trusted else doubtful, phone_time,
+               None if offset_ms is None else round(offset_ms / 1000), worker, note)
 
 
 def visits_sheet(title: str, round_: Round, area: Area, *, flagged: bool = False) -> Sheet:

@@ -11,7 +11,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.extensions import db
 from campaign.households.models import Household
-from campaign.visits.models import TALLY_COLUMNS, GeoCheck, GridTally, RoundHousehold, Visit, WorkerTally
+from campaign.visits.models import TALLY_COLUMNS, GridTally, RoundHousehold, Visit, WorkerTally
 from campaign.visits.walklist import natural_key
 
 
@@ -29,6 +29,8 @@ class Figures:
     far: int = 0
     no_fix: int = 0
     too_fast: int = 0
+    coarse_fix: int = 0
+    untrusted_time: int = 0
     people_briefed: int = 0
     app_installs: int = 0
     extra: dict = field(default_factory=dict)
@@ -149,5 +151,5 @@ def visits_query(round_id: int, area: Area, *, flagged: bool = False) -> sa.Sele
              .where(Visit.round_id == round_id, within(Area.code, area.code))
              .order_by(Visit.visited_at.desc(), Visit.id.desc()))
     if flagged:
-        query = query.where(sa.or_(Visit.too_fast, Visit.geo.in_([GeoCheck.RED, GeoCheck.GREY])))
+        query = query.where(Visit.flagged)
     return query

@@ -177,15 +177,16 @@ def tallies_at(round_id: int, area: Area, length: int, at: datetime) -> dict[str
     last_outcome = (sa.select(later.outcome).where(later.round_id == round_id, later.household_id == Visit.household_id,
                                                     later.visited_at < at)
                     .order_by(later.visited_at.desc(), later.id.desc()).limit(1).scalar_subquery())
-    flagged = sa.or_(Visit.too_fast, Visit.geo.in_([GeoCheck.RED, GeoCheck.GREY]))
     count_if = lambda condition: sa.func.sum(sa.case((condition, 1), else_=0))  # noqa: E731
     per_household = (
         sa.select(Area.code.label("code"), sa.func.max(sa.case((Visit.outcome == Outcome.REACHED, 1), else_=0))
                   .label("reached"), last_outcome.label("last"),
-                  sa.func.count().label("visits"), count_if(flagged).label("flagged"),
+                  sa.func.count().label("visits"), count_if(Visit.flagged).label("flagged"),
                   count_if(Visit.geo == GeoCheck.RED).label("far"),
                   count_if(Visit.geo == GeoCheck.GREY).label("no_fix"),
                   count_if(Visit.too_fast).label("too_fast"),
+                  count_if(Visit.geo == GeoCheck.COARSE).label("coarse_fix"),
+                  count_if(sa.not_(Visit.time_trusted)).label("untrusted_time"),
                   sa.func.max(Visit.people_briefed).label("people_briefed"),
                   sa.func.max(Visit.app_installs).label("app_installs"))
         .join(Household, Household.id == Visit.household_id).join(Area, Area.id == Household.grid_id)
@@ -197,6 +198,7 @@ def tallies_at(round_id: int, area: Area, length: int, at: datetime) -> dict[str
             *[sa.func.sum(sa.case((sa.and_(h.reached == 0, h.last == Outcome(name)), 1), else_=0)).label(name)
               for name in _OUTCOMES],
             *[sa.func.sum(getattr(h, name)).label(name)
-              for name in ("visits", "flagged", "far", "no_fix", "too_fast", "people_briefed", "app_installs")]]
+              for name in ("visits", "flagged", "far", "no_fix", "too_fast", "coarse_fix", "untrusted_time",
+                           "people_briefed", "app_installs")]]
     return {row["prefix"]: {k: int(v or 0) for k, v in row.items() if k != "prefix"}
             for row in db.session.execute(sa.select(prefix, *sums).group_by(prefix)).mappings()}

@@ -1,5 +1,6 @@
 """Signals that a visit may not have happened as logged: a fix far from the door, no fix at all,
-or doors logged faster than anyone can walk between them."""
+or doors logged faster than anyone can walk between them. A coarse fix (a phone indoors, on cell
+towers only) is judged by its whole accuracy circle, and never by the speed between two doors."""
 from __future__ import annotations
 
 import math
@@ -9,6 +10,8 @@ from .models import GeoCheck
 
 GREEN_M = 100
 AMBER_M = 300
+# A fix whose accuracy radius is wider than this cannot tell green from amber.
+COARSE_M = 100
 # Two doors cannot honestly be logged closer together than this, nor faster than a brisk walk.
 MIN_SECONDS_BETWEEN_DOORS = 20
 MAX_WALK_SPEED_MS = 2.0
@@ -27,12 +30,25 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 Point = tuple[float, float]
 
 
-def geo_check(fix: Point | None, home: tuple[float | None, float | None]) -> tuple[GeoCheck, float | None]:
+def is_coarse(accuracy: float | None) -> bool:
+    """Whether a fix is too coarse to judge by its centre (an unknown accuracy is taken at its word)."""
+    return accuracy is not None and accuracy > COARSE_M
+
+
+def geo_check(fix: Point | None, home: tuple[float | None, float | None],
+              accuracy: float | None = None) -> tuple[GeoCheck, float | None]:
+    """The class of a fix against the household's location, and the distance between their centres."""
     if fix is None:
         return GeoCheck.GREY, None
     if home[0] is None or home[1] is None:
         return GeoCheck.UNKNOWN, None
     metres = distance_m(fix[0], fix[1], home[0], home[1])
+    if is_coarse(accuracy):  # judged by the whole circle: red only if all of it is beyond 300 m
+        if metres - accuracy > AMBER_M:
+            return GeoCheck.RED, metres
+        if metres + accuracy <= AMBER_M:
+            return GeoCheck.AMBER, metres
+        return GeoCheck.COARSE, metres
     if metres <= GREEN_M:
         return GeoCheck.GREEN, metres
     if metres <= AMBER_M:
@@ -42,7 +58,8 @@ def geo_check(fix: Point | None, home: tuple[float | None, float | None]) -> tup
 
 def too_fast(a_time: datetime, a_fix: tuple[float, float] | None,
              b_time: datetime, b_fix: tuple[float, float] | None) -> bool:
-    """Whether two visits to different doors are closer in time than walking between them allows."""
+    """Whether two visits to different doors are closer in time than walking between them allows.
+    Pass a coarse fix as None: it says nothing about the distance walked."""
     seconds = abs((b_time - a_time).total_seconds())
     if seconds < MIN_SECONDS_BETWEEN_DOORS:
         return True

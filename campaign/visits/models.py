@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from campaign.core.types import UTCDateTime, enum_column, utcnow
 from campaign.extensions import db
@@ -36,6 +37,7 @@ class GeoCheck(enum.StrEnum):
     GREEN = "green"      # within 100 m
     AMBER = "amber"      # within 300 m
     RED = "red"          # beyond 300 m
+    COARSE = "coarse"    # a fix too coarse (over 100 m) to say whether it was within 300 m
     GREY = "grey"        # no fix
     UNKNOWN = "unknown"  # a fix, but the household has no location to compare with
 
@@ -48,9 +50,12 @@ GEO_LABELS = {
     GeoCheck.GREEN: _l("within 100 m"),
     GeoCheck.AMBER: _l("within 300 m"),
     GeoCheck.RED: _l("more than 300 m away"),
+    GeoCheck.COARSE: _l("coarse GPS fix"),
     GeoCheck.GREY: _l("no GPS fix"),
     GeoCheck.UNKNOWN: _l("household has no location"),
 }
+
+FLAGGED_GEO = (GeoCheck.RED, GeoCheck.GREY)
 
 RISK_FLAGS = ("elderly_alone", "suspicious_calls", "large_transfer")
 RISK_LABELS = {
@@ -91,15 +96,33 @@ class Visit(db.Model):
     distance_m: so.Mapped[float | None]
     geo: so.Mapped[GeoCheck] = so.mapped_column(enum_column(GeoCheck))
     too_fast: so.Mapped[bool] = so.mapped_column(default=False)
+    # The phone's own clock when it saved the visit, and the server's clock minus the phone's at its last
+    # contact; visited_at is the corrected time. An untrusted time is one the phone could not vouch for,
+    # or one in the future, which is then replaced by the time the server received it.
+    phone_time: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    clock_offset_ms: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    time_trusted: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
 
     household = so.relationship("Household")
     worker = so.relationship("User")
     round = so.relationship("Round")
 
-    @property
+    @hybrid_property
     def flagged(self) -> bool:
-        return self.too_fast or self.geo in (GeoCheck.RED, GeoCheck.GREY)
+        """An honesty signal: far from the door, no fix, too fast, or a time the phone could not vouch for.
+        A coarse fix is shown but not flagged: the phone did its best."""
+        return self.too_fast or self.geo in FLAGGED_GEO or not self.time_trusted
+
+    @flagged.inplace.expression
+    @classmethod
+    def _flagged_expression(cls):
+        return sa.or_(cls.too_fast, cls.geo.in_(FLAGGED_GEO), sa.not_(cls.time_trusted))
+
+    @property
+    def clock_offset(self) -> timedelta | None:
+        """How far the phone's clock was behind the server's (negative: ahead), if the phone knew."""
+        return None if self.clock_offset_ms is None else timedelta(milliseconds=self.clock_offset_ms)
 
     @property
     def risks(self) -> list[str]:
@@ -127,7 +150,7 @@ class RoundHousehold(db.Model):
 
 
 TALLY_COLUMNS = ("reached", "not_home", "refused", "vacant", "visits", "flagged", "far", "no_fix", "too_fast",
-                 "people_briefed", "app_installs")
+                 "coarse_fix", "untrusted_time", "people_briefed", "app_installs")
 
 
 class GridTally(db.Model):
@@ -147,6 +170,8 @@ class GridTally(db.Model):
     far: so.Mapped[int] = so.mapped_column(default=0)
     no_fix: so.Mapped[int] = so.mapped_column(default=0)
     too_fast: so.Mapped[int] = so.mapped_column(default=0)
+    coarse_fix: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    untrusted_time: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     people_briefed: so.Mapped[int] = so.mapped_column(default=0)
     app_installs: so.Mapped[int] = so.mapped_column(default=0)
 

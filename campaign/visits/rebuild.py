@@ -14,7 +14,7 @@ from campaign.households.models import Household
 
 from .models import TALLY_COLUMNS, GeoCheck, GridTally, Outcome, RoundHousehold, Visit, WorkerTally
 
-FLAGGED = sa.or_(Visit.too_fast, Visit.geo.in_([GeoCheck.RED, GeoCheck.GREY]))
+FLAGGED = Visit.flagged
 
 
 def _int(expr):
@@ -66,7 +66,8 @@ def _rebuild_grids(round_id: int) -> None:
     for row in db.session.execute(sa.select(
             Household.grid_id, sa.func.count().label("visits"), _int(FLAGGED).label("flagged"),
             _int(Visit.geo == GeoCheck.RED).label("far"), _int(Visit.geo == GeoCheck.GREY).label("no_fix"),
-            _int(Visit.too_fast).label("too_fast"),
+            _int(Visit.too_fast).label("too_fast"), _int(Visit.geo == GeoCheck.COARSE).label("coarse_fix"),
+            _int(sa.not_(Visit.time_trusted)).label("untrusted_time"),
     ).join(Household, Household.id == Visit.household_id).where(Visit.round_id == round_id)
             .group_by(Household.grid_id)).mappings():
         figures[row["grid_id"]].update({k: int(v or 0) for k, v in row.items() if k != "grid_id"})
