@@ -563,11 +563,13 @@
       if (error.kind === "not_owner") return;
       if (error.kind === "login") { toast(T.login, { sticky: true }); return; }
       const waiting = queue.some((item) => !item.problem);
-      if (!navigator.onLine || error.kind === "offline") {
+      if (!navigator.onLine) {
         if (!quiet) toast(T.offline_wait);
         return;  // the "online" event starts the next sync at once
       }
-      if (waiting || !quiet) toast(T.server);
+      // Online, yet no answer (a refused or dropped connection, a time-out, a bad answer): no "online"
+      // event will come, so try again soon.
+      if (error.kind === "offline") { if (!quiet) toast(T.offline_wait); } else if (waiting || !quiet) toast(T.server);
       clearTimeout(retryTimer);
       retryTimer = setTimeout(() => sync({ quiet: true }), retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30000);
