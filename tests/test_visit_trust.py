@@ -68,6 +68,7 @@ def test_api_answers_carry_the_server_clock(client, auth, api_county):
     after = int(datetime.now(UTC).timestamp() * 1000)
     assert before <= response.get_json()["server_time"] <= after
     assert before <= int(response.headers["X-Server-Time"]) <= after
+    assert response.headers["Cache-Control"] == "no-store"
     assert "X-Server-Time" not in client.get("/login").headers
 
 

@@ -80,6 +80,7 @@ def openapi():
 
 
 @bp.get("/session")
+@no_store  # a fresh token and a fresh clock reading every time
 def session_info():
     """Who is logged in, a fresh CSRF token for writes, and the areas they work in."""
     user = current_user
