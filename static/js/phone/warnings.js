@@ -165,7 +165,11 @@
     $("warning-form-title").textContent = type === "close" ? T.close : kind === "face" ? T.attempt_face : T.attempt_phone;
     $("warning-form-who").textContent = warning.resident;
     $("warning-outcome-field").hidden = type !== "close";
-    $("warning-outcome").value = "dissuaded";
+    // Only a false alarm closes a warning nobody has tried to reach yet (the server refuses the rest).
+    const tried = warning.attempts.length > 0 ||
+      pendingFor(warning.id).some((item) => item.payload.type === "attempt" && !item.problem);
+    for (const option of $("warning-outcome").options) option.disabled = !tried && option.value !== "false_alarm";
+    $("warning-outcome").value = tried ? "dissuaded" : "false_alarm";
     $("warning-loss").value = "";
     $("warning-result").value = "";
     $("warning-form").hidden = false;
