@@ -123,11 +123,10 @@ def browser():
 
 
 def phone(browser, **extra):
-    """A phone-sized context at the county, sharing its location."""
+    """A phone-sized context at the county, sharing its location (``extra`` may override it)."""
+    options = {"geolocation": {"latitude": 33.3, "longitude": 108.3}, "permissions": ["geolocation"], **extra}
     return browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                               device_scale_factor=2, locale="zh-CN", timezone_id="Asia/Shanghai",
-                               geolocation={"latitude": 33.3, "longitude": 108.3}, permissions=["geolocation"],
-                               **extra)
+                               device_scale_factor=2, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
 
 
 def log_in(page, base: str, username: str, password: str = "test-password-1") -> None:

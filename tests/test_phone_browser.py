@@ -1,4 +1,5 @@
-"""The grid worker's phone in real headless Chromium: offline logging, the queue, and syncing."""
+"""The grid worker's phone in real headless Chromium against the app under gunicorn: offline logging, the queue,
+and syncing. The field's bad networks are in test_phone_field.py."""
 import pytest
 
 from campaign.extensions import db
@@ -25,20 +26,22 @@ def reached(context, base):
 
 def open_walk_list(page, base):
     page.goto(base + "/visits/")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # from now on the service worker controls the page
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_selector("[data-section=never] [data-household]")
+    page.evaluate("() => window.wuzhaPhone.ready.then(() => true)")  # the first sync is over
 
 
 @pytest.fixture
-def walk(live_server, browser, round_county):
+def walk(gunicorn_server, browser, round_county):
     """worker_a's phone with the walk list open, the service worker in control."""
     context = phone(browser)
+    context.set_default_timeout(15_000)
     page = context.new_page()
-    log_in(page, live_server, "worker_a")
-    open_walk_list(page, live_server)
-    yield context, page, live_server
+    log_in(page, gunicorn_server, "worker_a")
+    open_walk_list(page, gunicorn_server)
+    yield context, page, gunicorn_server
     context.close()
 
 
@@ -96,7 +99,7 @@ def test_a_lost_answer_or_server_error_loses_nothing_and_counts_once(walk):
             page.click("#sync")
         page.wait_for_timeout(200)
     page.unroute_all(behavior="wait")
-    page.wait_for_function("() => document.getElementById('message').textContent.includes('服务器未响应')")
+    page.wait_for_function("() => document.getElementById('toast').textContent.includes('服务器未正常响应')")
     assert page.inner_text("#pending") == "2"
     stored = context.request.get(f"{base}/api/v1/coverage?area={GRID}").json()["figures"]
     assert stored["visits"] == 2  # on the server already, though the phone never heard back
