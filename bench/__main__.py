@@ -1,11 +1,11 @@
-"""python -m bench [--db sqlite|postgres|all] [--scale county|city|all]"""
+"""python -m bench [--db sqlite|postgres|all] [--scale county|city|all] [phone_network]"""
 from __future__ import annotations
 
 import argparse
 import os
 import platform
 
-from . import base, certificates, exports, imports, maps, phone, reports, visits
+from . import base, certificates, exports, imports, maps, phone, phone_network, reports, visits
 from .common import OUT, postgres_reachable
 
 
@@ -14,7 +14,11 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "all"], default="all",
                         help="all: SQLite, and PostgreSQL when 127.0.0.1:5432 answers")
     parser.add_argument("--scale", choices=["county", "city", "all"], default="all")
+    parser.add_argument("only", nargs="?", choices=["phone_network"], help="run this benchmark alone")
     args = parser.parse_args()
+    if args.only == "phone_network":
+        phone_network.run()
+        return
     kinds = ["sqlite", "postgres"] if args.db == "all" else [args.db]
     if "postgres" in kinds and not postgres_reachable():
         if args.db == "postgres":
@@ -26,6 +30,7 @@ def main() -> None:
     city_urls = base.run(kinds, scales)
     if "county" in scales and "sqlite" in kinds:
         phone.run(f"sqlite:///{OUT / 'county.sqlite'}")
+        phone_network.run()
     if "county" in scales:
         for kind in kinds:
             certificates.run(kind)
