@@ -130,6 +130,7 @@ MATRIX = [
      None),
     ("get", "/incidents/zero?area=610923100", "incidents.zero", "official_a", "official_b", 200, 404, None),
     ("get", "/audit/", "audit.index", "admin", "official_a", 200, 403, None),
+    ("get", "/audit/export.xlsx", "audit.export", "admin", "official_a", 200, 403, None),
     ("get", "/warnings/", "warnings.index", "official_a", None, 200, None, None),
     ("get", "/warnings/export.xlsx?show=all", "warnings.export", "official_a", None, 200, None, None),
     ("get", "/warnings/new", "warnings.new", "official_a", "worker_a", 200, 403, None),

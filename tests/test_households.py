@@ -200,4 +200,4 @@ def test_viewing_full_personal_data_is_audited(app, client, auth, county):
     auth.logout()
     auth.login("admin")
     page = client.get("/audit/?subject=household").get_data(as_text=True)
-    assert f"household #{county.households_a[0].id}" in page and "view" in page
+    assert county.households_a[0].door_label in page and "查看完整信息" in page  # the audit log reads in words

@@ -201,7 +201,7 @@ def test_audit_log_is_for_the_county_office(app, client, auth, county):
     auth.logout()
     auth.login("admin")
     page = client.get("/audit/?subject=incident").get_data(as_text=True)
-    assert "incident #" in page and "5000.00" in page
+    assert "虚假网络贷款" in page and "5,000.00" in page  # the audit log shows labels, not `loan`
 
 
 def test_an_official_can_neither_edit_nor_delete_an_incident_the_county_office_recorded(app, client, auth, county):
