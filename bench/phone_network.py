@@ -13,6 +13,10 @@ The floor is the time the same bytes need on that link: their transfer time at 1
 per step that must wait for the one before (the page; its stylesheets and scripts; the API calls the scripts
 make, first the session, then the walk lists). The proxy accepts connections itself, so opening one costs no
 round trip here, as if the phone kept its connections open.
+
+Two controls beside them: a cold open with service workers blocked (what the worker's installation costs the
+first open), and both opens through the proxy unthrottled (what the machine itself takes: server, browser,
+scripts). On a busy machine the latter, not the link, can be most of the time: print the load average with it.
 """
 from __future__ import annotations
 
@@ -71,10 +75,25 @@ def settle(page, proxy: NetProxy, quiet_s: float = 1.0) -> None:
         time.sleep(0.1)
 
 
+def new_phone(browser, **extra):
+    return browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                               device_scale_factor=2, locale="zh-CN", timezone_id="Asia/Shanghai",
+                               geolocation={"latitude": 33.4, "longitude": 108.3}, permissions=["geolocation"],
+                               **extra)
+
+
+def cold_without_service_worker(browser, base: str) -> float:
+    """A cold open with no service worker installing meanwhile: what its installation costs the first open."""
+    context = new_phone(browser, service_workers="block")
+    try:
+        log_in(context, base)
+        return open_walk(context.new_page(), base)
+    finally:
+        context.close()
+
+
 def one_run(browser, base: str, proxy: NetProxy, resources: list | None) -> dict:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  geolocation={"latitude": 33.4, "longitude": 108.3}, permissions=["geolocation"])
+    context = new_phone(browser)
     try:
         log_in(context, base)
         def collect(request):
@@ -108,6 +127,10 @@ def one_run(browser, base: str, proxy: NetProxy, resources: list | None) -> dict
 def _times(label: str, values: list[float], floor: float, target: float) -> None:
     text = f"{min(values):.2f}/{statistics.median(values):.2f}/{max(values):.2f} s"
     row(label, text, f"min/median/max · floor {floor:.2f} s · target < {target} s", max(values) < target)
+
+
+def _spread(label: str, values: list[float]) -> None:
+    row(label, f"{min(values):.2f}/{statistics.median(values):.2f}/{max(values):.2f} s", "min/median/max")
 
 
 def _kb(value: float) -> str:
@@ -156,6 +179,9 @@ def run() -> None:
         warm_up = one_run(browser, base, proxy, None)  # the workers' first pages (templates compiled): not counted
         resources = []
         runs = [one_run(browser, base, proxy, None if n else resources) for n in range(RUNS)]
+        no_worker = [cold_without_service_worker(browser, base) for _ in range(RUNS)]
+        with NetProxy(PORT) as fast:  # no throttling: what the machine itself takes (server, browser)
+            unthrottled = [one_run(browser, fast.url, fast, None) for _ in range(RUNS)]
         browser.close()
     _show_resources(resources)
     cold_bytes = statistics.median(r["cold_bytes"] for r in runs)
@@ -165,6 +191,9 @@ def run() -> None:
     warm_floor = floor_seconds(warm_down, 1 if warm_down else 0)  # the page itself, asked of the network first
     _times(f"cold open until the rows show ({RUNS} runs)", [r["cold"] for r in runs], cold_floor, TARGET_COLD_S)
     _times("warm open (service worker installed)", [r["warm"] for r in runs], warm_floor, TARGET_WARM_S)
+    _spread("  cold, no service worker installing meanwhile", no_worker)
+    _spread("  cold, unthrottled (the machine's own time)", [r["cold"] for r in unthrottled])
+    _spread("  warm, unthrottled", [r["warm"] for r in unthrottled])
     cold_up = statistics.median(r["cold_up"] for r in runs)
     row("bytes on the link, cold, until the rows show", _kb(cold_bytes),
         f"median, {_kb(cold_up)} of it requests · target < {_kb(TARGET_BYTES)}", cold_bytes < TARGET_BYTES)
