@@ -157,7 +157,6 @@ def test_every_control_on_the_phone_page_is_big_enough_and_its_text_readable(wor
 
     page.click("nav .navbar-toggler")
     page.wait_for_selector("#nav.show")
-    page.wait_for_timeout(400)  # the collapse animation
     assert_usable(page, "menu open")
 
 
@@ -168,7 +167,6 @@ def test_log_in_page_is_big_enough_and_readable(live_server, browser):
     assert_usable(page, "log-in page")
     page.click("nav .navbar-toggler")
     page.wait_for_selector("#nav.show")
-    page.wait_for_timeout(400)
     assert_usable(page, "log-in page, menu open")
     context.close()
 
