@@ -95,7 +95,28 @@ def free_port() -> int:
 def gunicorn_server(app, _gunicorn):
     """The URL of the real app under gunicorn, on the database of this test's ``app``: data committed in the
     test is what gunicorn sees."""
-    return f"http://127.0.0.1:{_gunicorn}"
+    yield f"http://127.0.0.1:{_gunicorn}"
+    _wait_until_quiet(app)
+
+
+def _wait_until_quiet(app, seconds: float = 10) -> None:
+    """Lets gunicorn finish what the closed pages asked of it before ``app`` empties the tables: on PostgreSQL
+    a request still writing and the TRUNCATE would deadlock."""
+    import sqlalchemy as sa
+
+    from campaign.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        deadline, quiet = time.monotonic() + seconds, 0
+        while quiet < 3 and time.monotonic() < deadline:  # quiet a little while: a request may be just starting
+            busy = db.session.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state <> 'idle'"))
+            db.session.rollback()
+            quiet = 0 if busy else quiet + 1
+            time.sleep(0.1)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from campaign.warnings.models import FraudWarning, Level
 
 from . import factories
 from .browser import ARGS, CHROMIUM, log_in, phone
+from .conftest import PASSWORD
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY_MS = 24 * 3600 * 1000
@@ -145,8 +146,10 @@ def log_visit(page, household_id: int, outcome: str = "reached") -> None:
     page.click(f"#visit-form [data-outcome={outcome}]")
     if outcome == "reached":
         page.click('#visit-form .stepper[data-field="people_briefed"] [data-step="1"]')
+    page.evaluate("() => { document.getElementById('toast').textContent = ''; }")
     page.click("#save")
     page.wait_for_selector("#visit-form", state="hidden")
+    until(page, "() => document.getElementById('toast').textContent !== ''")  # in the queue: "saved on this phone"
 
 
 def queue(page) -> list[dict]:
@@ -246,9 +249,13 @@ def test_a_phone_passed_to_another_worker_never_sends_or_shows_the_first_workers
     context.set_offline(False)
     assert stored(f.app) == []
 
-    # worker_a logs in again: the queue goes out under a, once.
-    log_in(other, f.base, "worker_a")
-    open_walk(other, f.base)
+    # worker_a logs in again: the home page takes a to the phone page, which sends the queue under a, once.
+    other.goto(f.base + "/login")
+    other.fill("#username", "worker_a")
+    other.fill("#password", PASSWORD)
+    other.click("main button[type=submit]")
+    other.wait_for_url(f.base + "/visits/")
+    phone_ready(other)
     synced(other)
     visits = stored(f.app)
     assert sorted((v.username, v.household_id, str(v.outcome)) for v in visits) == [
