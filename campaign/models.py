@@ -15,6 +15,7 @@ from .households.models import Household  # noqa: F401
 from .incidents.models import Incident  # noqa: F401
 from .jobs.models import Job  # noqa: F401
 from .maps.models import AreaBoundary  # noqa: F401
+from .reports.models import DocumentNumber, DocumentSettings  # noqa: F401
 from .rounds.models import Round  # noqa: F401
 from .visits.models import GridTally, RoundHousehold, Visit, WorkerTally  # noqa: F401
 from .warnings.models import FraudWarning, WarningAttempt, WarningPolicy  # noqa: F401

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 from datetime import date
 
 import matplotlib
 from flask_babel import gettext as _
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -61,9 +63,9 @@ def weekly_coverage_svg(weekly: list[tuple[date, int, float | None]]) -> str:
     return _svg(figure)
 
 
-def monthly_cases_svg(monthly: list[tuple[date, int, int]]) -> str:
-    """Cases in each month, beside the same month a year earlier."""
-    figure, axes = _axes(6.6, 2.6)
+def monthly_cases_figure(monthly: list[tuple[date, int, int]]) -> Figure:
+    """Cases in each month, beside the same month a year earlier; the legend below the axes."""
+    figure, axes = _axes(6.6, 2.8)
     xs = range(len(monthly))
     axes.bar([x - 0.2 for x in xs], [before for _m, _n, before in monthly], width=0.4, color=MUTED,
              label=_("A year earlier"))
@@ -71,8 +73,12 @@ def monthly_cases_svg(monthly: list[tuple[date, int, int]]) -> str:
     axes.set_xticks(list(xs), [f"{m.year % 100:02d}/{m.month:02d}" for m, _n, _b in monthly])
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_ylabel(_("Cases"))
-    axes.legend(frameon=False, loc="upper left", ncols=2)
-    return _svg(figure)
+    figure.legend(loc="outside lower center", frameon=False, ncols=2)
+    return figure
+
+
+def monthly_cases_svg(monthly: list[tuple[date, int, int]]) -> str:
+    return _svg(monthly_cases_figure(monthly))
 
 
 def _band_legend() -> list[Line2D]:
@@ -82,10 +88,22 @@ def _band_legend() -> list[Line2D]:
     return [*handles, Line2D([], [], marker="o", linestyle="", color=NO_DATA, label=_("No data"))]
 
 
-def coverage_map_svg(features: list[dict]) -> str:
-    """Areas coloured by their coverage band: polygons where boundaries exist, points elsewhere.
+@dataclass(frozen=True)
+class Label:
+    """An area's name on the map: ``major`` for the areas the report ranks, minor for the villages
+    inside them, which are left out where they would cover another label."""
+
+    lon: float
+    lat: float
+    text: str
+    major: bool = True
+
+
+def coverage_map_figure(features: list[dict], labels: list[Label] = ()) -> Figure:
+    """Areas coloured by their coverage band: polygons where boundaries exist, points elsewhere,
+    named by ``labels``; the legend below the map, never on it.
     ``features`` are GeoJSON features whose properties carry the colour ``c`` (as on the web map)."""
-    figure = Figure(figsize=(6.6, 5.6), layout="constrained")
+    figure = Figure(figsize=(6.6, 6.2), layout="constrained")
     axes = figure.subplots()
     axes.set_axis_off()
     patches, colours, points = [], [], []
@@ -109,8 +127,43 @@ def coverage_map_svg(features: list[dict]) -> str:
         lats = [p[1] for p in every]
         axes.set_aspect(1 / max(math.cos(math.radians(sum(lats) / len(lats))), 0.1))
         axes.autoscale_view()
+        _place_labels(figure, axes, labels)
     else:
         axes.text(0.5, 0.5, _("No locations recorded for these areas."), ha="center", va="center",
                   transform=axes.transAxes, color=MUTED)
-    axes.legend(handles=_band_legend(), loc="lower left", frameon=False, fontsize=8, title=_("Coverage"))
-    return _svg(figure)
+    figure.legend(handles=_band_legend(), loc="outside lower center", frameon=False, fontsize=8, ncols=5,
+                  title=_("Coverage"))
+    return figure
+
+
+# Where a name may go beside its point (offset in points, alignment): above, below, right, left.
+_SPOTS = [((0, 4), "center", "bottom"), ((0, -4), "center", "top"), ((5, 0), "left", "center"),
+          ((-5, 0), "right", "center")]
+
+
+def _place_labels(figure: Figure, axes, labels: list[Label]) -> None:
+    """Names on a pale ground, the ranked areas first, each in the first spot beside its point that
+    touches no name already placed; a village's name with no free spot is left out (a map of
+    crossed names says nothing), a ranked area's goes above its point all the same. (A halo drawn
+    by path effects would turn the names into outlines, which a reader of the PDF cannot search.)"""
+    ground = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.65}
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw_without_rendering()  # the layout first, so that the texts' boxes are where they print
+    placed = []
+    for label in sorted(labels, key=lambda lb: not lb.major):
+        style = {"fontsize": 8, "fontweight": "bold"} if label.major else {"fontsize": 5.5}
+        for n, (offset, ha, va) in enumerate(_SPOTS):
+            text = axes.annotate(label.text, (label.lon, label.lat), xytext=offset, textcoords="offset points",
+                                 ha=ha, va=va, color=INK, bbox=ground, annotation_clip=True, **style)
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            text.remove()
+            if n == len(_SPOTS) - 1 and label.major:
+                axes.annotate(label.text, (label.lon, label.lat), xytext=_SPOTS[0][0], textcoords="offset points",
+                              ha="center", va="bottom", color=INK, bbox=ground, **style)
+
+
+def coverage_map_svg(features: list[dict], labels: list[Label] = ()) -> str:
+    return _svg(coverage_map_figure(features, labels))

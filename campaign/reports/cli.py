@@ -34,5 +34,6 @@ def report_command(code: str, start, end, output: Path):
         raise click.BadParameter(f"no township, county or city with code {code}", param_hint="--area")
     with runner.watching(echo_progress):
         made = make_report(area, start.date(), end.date(), fmt)
+    db.session.commit()  # the PDF's document number, given once
     output.write_bytes(made.data)
     click.echo(f"{output} ({len(made.data) / 1024:.0f} KB): {area.name}, {start:%Y-%m-%d} – {end:%Y-%m-%d}")

@@ -4,11 +4,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SubmitField
-from wtforms.validators import DataRequired, Optional
+from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from campaign.core.forms import DateField
 
+from .numbers import NUMBER_MAX
 from .periods import PeriodKind, period_bounds
 
 
@@ -49,3 +50,12 @@ class ReportForm(FlaskForm):
         if self.period.data == PeriodKind.CUSTOM:
             return self.start.data, self.end.data
         return period_bounds(PeriodKind(self.period.data), self.day.data)
+
+
+class DocumentSettingsForm(FlaskForm):
+    """What the county office's reports print in their masthead, and the next document number."""
+
+    office = StringField(_l("Issuing office"), validators=[DataRequired(), Length(max=100)])
+    prefix = StringField(_l("Document prefix"), validators=[DataRequired(), Length(max=20)])
+    next_number = IntegerField(_l("Next number this year"), validators=[DataRequired(), NumberRange(1, NUMBER_MAX)])
+    submit = SubmitField(_l("Save"))

@@ -6,6 +6,7 @@ import calendar
 import enum
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 
@@ -35,3 +36,19 @@ def period_bounds(kind: PeriodKind, day: date) -> tuple[date, date]:
     if kind is PeriodKind.YEAR:
         return date(day.year, 1, 1), date(day.year, 12, 31)
     return day, day
+
+
+def period_title(start: date, end: date) -> str:
+    """The period as a title names it: 2026年11月, 2026年, 2026年11月29日, or 2026年11月2日至11月8日."""
+    if start == end:
+        return _("%(year)s/%(month)s/%(day)s", year=start.year, month=start.month, day=start.day)
+    if (start, end) == period_bounds(PeriodKind.YEAR, start):
+        return _("Year %(year)s", year=start.year)
+    if (start, end) == period_bounds(PeriodKind.MONTH, start):
+        return _("%(year)s/%(month)s", year=start.year, month=start.month)
+    first = _("%(year)s/%(month)s/%(day)s", year=start.year, month=start.month, day=start.day)
+    if start.year == end.year:
+        last = _("%(month)s/%(day)s", month=end.month, day=end.day)
+    else:
+        last = _("%(year)s/%(month)s/%(day)s", year=end.year, month=end.month, day=end.day)
+    return _("%(start)s to %(end)s", start=first, end=last)

@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from campaign.accounts.models import User
 from campaign.areas.models import Area
 from campaign.core.exports import XLSX, write_xlsx
 from campaign.extensions import db
@@ -15,6 +16,7 @@ from campaign.jobs import runner
 from campaign.jobs.models import Job
 
 from .figures import build_report
+from .numbers import issue_number
 from .pdf import report_pdf
 from .workbook import report_sheets
 
@@ -33,14 +35,17 @@ def file_name(area: Area, start: date, end: date, fmt: str) -> str:
     return f"{area.name}通报_{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
 
 
-def make_report(area: Area, start: date, end: date, fmt: str, *, issued_on: date | None = None) -> ReportFile:
-    """The report for ``area`` over ``start``–``end`` as a PDF or as a workbook (a sheet per section)."""
+def make_report(area: Area, start: date, end: date, fmt: str, *, issued_on: date | None = None,
+                user=None) -> ReportFile:
+    """The report for ``area`` over ``start``–``end`` as a PDF or as a workbook (a sheet per section).
+    The PDF carries the report's document number, given now if it has none yet (flushed, not committed)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
-    report = build_report(area, start, end, issued_on=issued_on)
     if fmt == "pdf":
-        data = report_pdf(report)
+        document = issue_number(area=area, start=start, end=end, user=user, today=issued_on)
+        data = report_pdf(build_report(area, start, end, issued_on=document.issued_on), document)
     else:
+        report = build_report(area, start, end, issued_on=issued_on)
         buffer = io.BytesIO()
         with force_locale("zh_CN"):
             write_xlsx(report_sheets(report), buffer)
@@ -49,11 +54,14 @@ def make_report(area: Area, start: date, end: date, fmt: str, *, issued_on: date
 
 
 def start_report(area: Area, start: date, end: date, fmt: str, user) -> Job:
-    """Build the report in the background; the job page shows its stages and then the file."""
-    area_id = area.id
+    """Build the report in the background; the job page shows its stages and then the file. A PDF's
+    document number is given here, in the request, and committed with the job."""
+    area_id, user_id = area.id, user.id
+    if fmt == "pdf":
+        issue_number(area=area, start=start, end=end, user=user)
 
     def work() -> runner.Result:
-        made = make_report(db.session.get(Area, area_id), start, end, fmt)
+        made = make_report(db.session.get(Area, area_id), start, end, fmt, user=db.session.get(User, user_id))
         return runner.Result(message=_("The report is ready."), file_name=made.name, file_type=made.mimetype,
                              file_data=made.data)
 
