@@ -50,8 +50,10 @@ def log_visit(page, outcome="reached"):
     page.click(f"#visit-form [data-outcome={outcome}]")
     if outcome == "reached":
         page.click('#visit-form .stepper[data-field="people_briefed"] [data-step="1"]')
+    page.evaluate("() => { document.getElementById('toast').textContent = ''; }")
     page.click("#save")
     page.wait_for_selector("#visit-form", state="hidden")
+    page.wait_for_function("() => document.getElementById('toast').textContent !== ''")  # queued: "saved"
 
 
 def test_worker_logs_three_visits_offline_then_syncs_and_coverage_rises(walk):
