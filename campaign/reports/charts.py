@@ -122,6 +122,8 @@ def coverage_map_figure(features: list[dict], labels: list[Label] = ()) -> Figur
         size = 28 if len(points) < 200 else 10 if len(points) < 1500 else 4
         axes.scatter([p[0] for p in points], [p[1] for p in points], c=[p[2] for p in points], s=size,
                      edgecolors="white", linewidths=0.3)
+    figure.legend(handles=_band_legend(), loc="outside lower center", frameon=False, fontsize=8, ncols=5,
+                  title=_("Coverage"))
     every = [p for f in features for p in positions(f["geometry"]["coordinates"])]
     if every:
         lats = [p[1] for p in every]
@@ -131,11 +133,10 @@ def coverage_map_figure(features: list[dict], labels: list[Label] = ()) -> Figur
     else:
         axes.text(0.5, 0.5, _("No locations recorded for these areas."), ha="center", va="center",
                   transform=axes.transAxes, color=MUTED)
-    figure.legend(handles=_band_legend(), loc="outside lower center", frameon=False, fontsize=8, ncols=5,
-                  title=_("Coverage"))
     return figure
 
 
+MAJOR_LABELS_KEPT = 60  # up to this many ranked areas, each is named even where names crowd
 # Where a name may go beside its point (offset in points, alignment): above, below, right, left.
 _SPOTS = [((0, 4), "center", "bottom"), ((0, -4), "center", "top"), ((5, 0), "left", "center"),
           ((-5, 0), "right", "center")]
@@ -144,12 +145,15 @@ _SPOTS = [((0, 4), "center", "bottom"), ((0, -4), "center", "top"), ((5, 0), "le
 def _place_labels(figure: Figure, axes, labels: list[Label]) -> None:
     """Names on a pale ground, the ranked areas first, each in the first spot beside its point that
     touches no name already placed; a village's name with no free spot is left out (a map of
-    crossed names says nothing), a ranked area's goes above its point all the same. (A halo drawn
-    by path effects would turn the names into outlines, which a reader of the PDF cannot search.)"""
+    crossed names says nothing), a ranked area's goes above its point all the same unless a city
+    ranks so many that they must give way too. (A halo drawn by path effects would turn the names
+    into outlines, which a reader of the PDF cannot search.)"""
     ground = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.65}
     renderer = FigureCanvasAgg(figure).get_renderer()
-    figure.draw_without_rendering()  # the layout first, so that the texts' boxes are where they print
+    figure.draw_without_rendering()  # the layout first, so that the texts' boxes are where they print,
+    figure.set_layout_engine("none")  # and kept: hundreds of names inside the map need no new layout
     placed = []
+    forced = sum(label.major for label in labels) <= MAJOR_LABELS_KEPT
     for label in sorted(labels, key=lambda lb: not lb.major):
         style = {"fontsize": 8, "fontweight": "bold"} if label.major else {"fontsize": 5.5}
         for n, (offset, ha, va) in enumerate(_SPOTS):
@@ -160,7 +164,7 @@ def _place_labels(figure: Figure, axes, labels: list[Label]) -> None:
                 placed.append(box)
                 break
             text.remove()
-            if n == len(_SPOTS) - 1 and label.major:
+            if n == len(_SPOTS) - 1 and label.major and forced:
                 axes.annotate(label.text, (label.lon, label.lat), xytext=_SPOTS[0][0], textcoords="offset points",
                               ha="center", va="bottom", color=INK, bbox=ground, **style)
 
