@@ -35,6 +35,7 @@ CSV = "网格编码,门牌/地址\n610923100001002,9组9号\n"
 # method, url, endpoint, owner, outsider, owner status, outsider status, form data
 MATRIX = [
     ("get", "/", "main.index", "official_a", None, 200, None, None),
+    ("get", "/home/trend", "main.trend", "official_a", "worker_a", 200, 404, None),
     ("post", "/logout", "accounts.logout", "official_a", None, 302, None, None),
     ("get", "/areas/", "areas.index", "official_a", None, 302, None, None),
     ("get", "/areas/610923100", "areas.show", "official_a", "official_b", 200, 404, None),

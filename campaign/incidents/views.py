@@ -11,6 +11,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.core.actions import press, save, status
 from campaign.core.exports import xlsx_response
 from campaign.core.imports import add_import_routes
+from campaign.core.inputs import parse_moment
 from campaign.core.period import period_from_args
 from campaign.extensions import db
 
@@ -18,6 +19,7 @@ from . import exports, services
 from .access import get_incident_or_404, incidents_query, may_change
 from .forms import IncidentForm
 from .importer import COLUMNS, plan_incidents
+from .models import Incident, IncidentKind
 from .zero import zero_report
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
@@ -32,8 +34,24 @@ def _area_from_args() -> Area:
 @managers_required
 def index():
     area = _area_from_args()
-    page = db.paginate(incidents_query(area=area), per_page=50)
-    return render_template("incidents/index.html", page=page, area=area, may_change=may_change)
+    query, filters = _filtered(incidents_query(area=area))
+    page = db.paginate(query, per_page=50)
+    return render_template("incidents/index.html", page=page, area=area, may_change=may_change, filters=filters)
+
+
+def _filtered(query):
+    """The kind (``kind=case``) and the days (``start``, ``end``, YYYY-MM-DD) the home page's figures link to;
+    a value that is not one filters nothing."""
+    filters = {}
+    if request.args.get("kind") in set(IncidentKind):
+        filters["kind"] = request.args["kind"]
+        query = query.where(Incident.kind == filters["kind"])
+    for name, compare in (("start", Incident.occurred_on.__ge__), ("end", Incident.occurred_on.__le__)):
+        moment = parse_moment(request.args.get(name, ""))
+        if moment is not None:
+            filters[name] = moment.date().isoformat()
+            query = query.where(compare(moment.date()))
+    return query, filters
 
 
 @bp.get("/export.xlsx")

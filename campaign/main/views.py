@@ -4,16 +4,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from campaign.areas.services import child_counts
+from campaign.core.clock import local_today
 from campaign.core.types import utcnow
 from campaign.core.urls import safe_next
-from campaign.coverage.services import area_figures
-from campaign.creation.access import targets_query
-from campaign.creation.models import CreationTarget
 from campaign.extensions import db
-from campaign.rounds.services import current_round
-from campaign.warnings.access import warnings_query
-from campaign.warnings.models import FraudWarning
+
+from . import dashboard
 
 bp = Blueprint("main", __name__)
 
@@ -21,16 +17,26 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def index():
+    """The home page: a grid worker's round and warnings, or an official's and a county office's figures."""
+    today = local_today()
+    if current_user.is_worker:
+        return render_template("main/index.html", home=dashboard.worker_home(current_user, today=today), now=utcnow())
     roots = current_user.scope_roots()
-    counts = child_counts([a.id for a in roots])
-    round_ = current_round(roots[0].code) if roots else None
-    figures = {a.id: area_figures(round_.id, a) for a in roots} if round_ else {}
-    open_warnings = db.session.scalars(
-        warnings_query().where(FraudWarning.closed_at.is_(None)).limit(20)).all()
-    to_review = [] if current_user.is_worker else db.session.scalars(targets_query().where(
-        CreationTarget.review_flagged_at.is_not(None)).order_by(CreationTarget.review_flagged_at).limit(20)).all()
-    return render_template("main/index.html", roots=roots, counts=counts, round=round_, figures=figures,
-                           open_warnings=open_warnings, to_review=to_review, now=utcnow())
+    board = dashboard.board(roots[0], user=current_user, today=today) if roots else None
+    return render_template("main/index.html", board=board, now=utcnow())
+
+
+@bp.get("/home/trend")
+@login_required
+def trend():
+    """The coverage trend's card, which the home page fetches while the days of a large area are counted."""
+    roots = [] if current_user.is_worker else current_user.scope_roots()
+    if not roots:
+        abort(404)
+    card = dashboard.trend_board(roots[0], today=local_today())
+    if card is None:
+        abort(404)
+    return render_template("main/_trend.html", card=card)
 
 
 @bp.post("/lang/<code>")

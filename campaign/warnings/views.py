@@ -41,6 +41,11 @@ def _listed() -> tuple[str, sa.Select]:
         query = query.where(FraudWarning.closed_at.is_(None))
     elif show == "closed":
         query = query.where(FraudWarning.closed_at.is_not(None))
+    elif show == "overdue":  # open, and not met face to face by the deadline (as FraudWarning.overdue)
+        now = utcnow()
+        query = query.where(FraudWarning.closed_at.is_(None), sa.or_(
+            sa.and_(FraudWarning.first_face_at.is_(None), FraudWarning.deadline_at < now),
+            FraudWarning.first_face_at > FraudWarning.deadline_at))
     return show, query
 
 
