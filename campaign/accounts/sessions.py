@@ -21,7 +21,8 @@ from .services import totp_required
 MAX_REMEMBER = timedelta(days=30)
 # Reachable whatever the session must do first: log-in and log-out, and public pages.
 OPEN_ENDPOINTS = {"static", "accounts.login", "accounts.login_code", "accounts.logout", "main.set_language",
-                  "main.healthz", "visits.service_worker", "visits.shell", "api.openapi", "verify.certificate"}
+                  "main.healthz", "visits.service_worker", "visits.shell", "api.openapi", "verify.certificate",
+                  "pwa.manifest", "pwa.favicon"}
 SEEN = "_seen"
 
 

@@ -132,16 +132,16 @@
     return data;
   }
 
+  /* The walk lists and warnings, fetched side by side (the session was checked just before). */
   async function loadNetwork() {
-    await checkSession();
-    await Promise.all(grids().map(async (grid) => {
+    const warnings = W.phoneWarnings ? W.phoneWarnings.loadNetwork() : Promise.resolve();
+    await Promise.all([warnings, ...grids().map(async (grid) => {
       try { lists[grid.code] = await fetchJson(walkPath(grid.code)); } catch (error) {
         if (error.kind !== "answer" || error.status !== 404) throw error;
         lists[grid.code] = null;  // no round in progress in this grid
         await W.store.cachePut(owner.id, walkPath(grid.code), null);
       }
-    }));
-    if (W.phoneWarnings) await W.phoneWarnings.loadNetwork();
+    })]);
   }
 
   async function refreshQueue() {
