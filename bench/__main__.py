@@ -5,7 +5,7 @@ import argparse
 import os
 import platform
 
-from . import base, certificates, exports, imports, maps, phone, phone_network, reports, visits
+from . import base, certificates, dashboard, exports, imports, maps, phone, phone_network, reports, visits
 from .common import OUT, postgres_reachable
 
 
@@ -35,6 +35,7 @@ def main() -> None:
         for kind in kinds:
             certificates.run(kind)
     visits.run(city_urls)
+    dashboard.run(city_urls)
     exports.run(kinds)
     imports.run(kinds)
     if "sqlite" in kinds:

@@ -3,6 +3,7 @@ user's own area; the round's coverage day by day against the last round; a grid 
 import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from campaign.creation.models import CreationTarget, TargetKind, TargetStatus
 from campaign.extensions import db
 from campaign.incidents.models import FraudType, Incident, IncidentKind
 from campaign.incidents.zero import year_earlier
-from campaign.main import charts, trend
+from campaign.main import charts, dashboard, trend
 from campaign.rounds.models import Round
 from campaign.visits.services import record_visits
 from campaign.warnings import services as warnings
@@ -260,6 +261,13 @@ def test_a_large_area_is_counted_in_the_background_and_the_chart_fetched(app, cl
     assert 'data-chart="trend"' in card and "hx-get" not in card
 
 
+def test_a_long_ranking_shows_its_head_a_gap_and_the_bottom_five():
+    rows = [SimpleNamespace(rank=n, bottom=n > 15) for n in range(1, 21)]
+    shown = dashboard.Board.shown_rows.fget(SimpleNamespace(rows=rows))
+    assert [r.rank if r else None for r in shown] == [1, 2, 3, 4, 5, 6, None, 16, 17, 18, 19, 20]
+    assert dashboard.Board.shown_rows.fget(SimpleNamespace(rows=rows[:12])) == rows[:12]
+
+
 def test_chart_scales():
     assert charts.nice_step(3) == 1 and charts.nice_step(17) == 5 and charts.nice_step(230) == 50
     chart = charts.cases_chart([(TODAY.replace(day=1), 3, 5)])
@@ -325,5 +333,28 @@ def test_dashboard_renders_its_charts_in_chromium_at_laptop_size(live_server, br
     assert sorted(name for name, *_rest in layout["charts"]) == ["cases", "trend"]
     for _name, width, titled, texts in layout["charts"]:
         assert width > 300 and titled and texts > 5
+    assert serious(page) == []
     assert page.evaluate("() => window.violations") is None and console == []
+    context.close()
+
+
+def serious(page) -> list[str]:
+    """axe-core's serious and critical findings inside the page's own content."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context="main")
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_grid_worker_home_on_a_phone_in_chromium(live_server, browser, board_county):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN")
+    page = context.new_page()
+    log_in(page, live_server, "worker_a")
+    start = page.locator("#start").bounding_box()
+    assert start["y"] < 200 and start["width"] > 300 and start["height"] >= 44
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert "王逾期" in page.locator("#my-warnings").inner_text()
+    assert serious(page) == []
     context.close()
