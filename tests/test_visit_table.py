@@ -12,7 +12,7 @@ from campaign.accounts.models import Role, User
 from campaign.core.clock import local_date
 from campaign.extensions import db
 from campaign.households.models import Household
-from campaign.visits import table
+from campaign.visits import table, table_query
 from campaign.visits.models import Visit
 from campaign.visits.rebuild import rebuild_round
 from campaign.visits.services import record_visits
@@ -183,11 +183,11 @@ def test_sorting_by_each_column_both_ways(app, client, auth, visited):
     oldest = [v[0] for v in _sorted(client, app, "time", "asc")]
     assert oldest == sorted(oldest) and len(oldest) == 7
     by_geo = [v[1] for v in _sorted(client, app, "geo")]
-    assert by_geo == sorted(by_geo, key=[g.value for g in table.GEO_ORDER].index)
+    assert by_geo == sorted(by_geo, key=[g.value for g in table_query.GEO_ORDER].index)
     worst = [v[1] for v in _sorted(client, app, "geo", "desc")]
     assert worst[0] == "red" and worst[-1] == "green"
     by_outcome = [v[2] for v in _sorted(client, app, "outcome")]
-    assert by_outcome == sorted(by_outcome, key=[o.value for o in table.OUTCOME_ORDER].index)
+    assert by_outcome == sorted(by_outcome, key=[o.value for o in table_query.OUTCOME_ORDER].index)
     assert [v[2] for v in _sorted(client, app, "outcome", "desc")][0] == "refused"
     workers = [v[3] for v in _sorted(client, app, "worker")]
     assert workers == sorted(workers) and workers[0] == "李网格员"
@@ -244,7 +244,7 @@ def test_count_from_tallies_agrees_with_the_visits(app, client, auth, visited):
 
 def test_a_large_count_stops_at_its_cap_and_a_slow_one_is_skipped(app, client, auth, visited, monkeypatch):
     auth.login("official_a")
-    monkeypatch.setattr(table, "COUNT_CAP", 3)
+    monkeypatch.setattr(table_query, "COUNT_CAP", 3)
     page = get(client, outcome="not_home").get_data(as_text=True)
     assert 'data-source="visits"' in page
     page = get(client, worker=visited["worker_a"]).get_data(as_text=True)
@@ -256,11 +256,11 @@ def test_a_large_count_stops_at_its_cap_and_a_slow_one_is_skipped(app, client, a
             pass
 
         def __enter__(self):
-            raise table.TooSlow
+            raise table_query.TooSlow
 
         def __exit__(self, *exc):
             return False
-    monkeypatch.setattr(table, "time_limit", Slow)
+    monkeypatch.setattr(table_query, "time_limit", Slow)
     page = get(client, worker=visited["worker_a"]).get_data(as_text=True)
     assert 'data-source="skipped"' in page and len(rows(page)) == 6
 
@@ -268,10 +268,10 @@ def test_a_large_count_stops_at_its_cap_and_a_slow_one_is_skipped(app, client, a
 def test_time_limit_stops_a_slow_statement_and_leaves_the_session_usable(ctx):
     slow = sa.text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) "
                    "SELECT count(*) FROM n")
-    with pytest.raises(table.TooSlow), table.time_limit(50):
+    with pytest.raises(table_query.TooSlow), table_query.time_limit(50):
         db.session.execute(slow).scalar()
     assert db.session.execute(sa.text("SELECT 1")).scalar() == 1
-    with table.time_limit(5000):
+    with table_query.time_limit(5000):
         assert db.session.execute(sa.text("SELECT 2")).scalar() == 2
 
 
