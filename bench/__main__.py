@@ -5,7 +5,7 @@ import argparse
 import os
 import platform
 
-from . import base, certificates, dashboard, exports, imports, maps, phone, phone_network, reports, visits
+from . import base, certificates, dashboard, exports, imports, maps, phone, phone_network, reports, visit_table, visits
 from .common import OUT, postgres_reachable
 
 
@@ -37,6 +37,7 @@ def main() -> None:
     visits.run(city_urls)
     dashboard.run(city_urls)
     exports.run(kinds)
+    visit_table.run(kinds)
     imports.run(kinds)
     if "sqlite" in kinds:
         places = {"county": ("county (宁陕县, 80 villages)", "610923"),

@@ -211,16 +211,16 @@ def ordered(filters: Filters, query: sa.Select) -> sa.Select:
                 .order_by(way(Area.code), way(Household.door_label), *_time_order(True)))
     if filters.sort in ("outcome", "geo"):
         column, order = _category(filters)
-        return query.order_by(sa.case({value: rank for rank, value in enumerate(order)}, value=column),
+        return query.order_by(sa.case(*((column == value, rank) for rank, value in enumerate(order))),
                               *_time_order(True))
     return query.order_by(*_time_order(filters.descending))
 
 
-def page_ids(filters: Filters, offset: int, limit: int) -> list[int]:
+def page_query(filters: Filters, offset: int, limit: int) -> sa.Select:
     """The ids of one page of visits, in the table's order."""
     query = filtered(filters).with_only_columns(Visit.id)
     if filters.sort not in ("outcome", "geo") or is_narrow(filters.area):
-        return list(db.session.scalars(ordered(filters, query).offset(offset).limit(limit)))
+        return ordered(filters, query).offset(offset).limit(limit)
     # A wide area: one run per category along its (category, time) index, the runs one after another.
     column, order = _category(filters)
     fixed = filters.outcome if filters.sort == "outcome" else filters.geo
@@ -231,8 +231,12 @@ def page_ids(filters: Filters, offset: int, limit: int) -> list[int]:
                    .order_by(*_time_order(True)).limit(offset + limit).subquery())
             runs.append(sa.select(run.c.id, run.c.visited_at, run.c.rank))
     joined = sa.union_all(*runs).subquery()
-    return list(db.session.scalars(sa.select(joined.c.id).order_by(
-        joined.c.rank, joined.c.visited_at.desc(), joined.c.id.desc()).offset(offset).limit(limit)))
+    return (sa.select(joined.c.id).order_by(joined.c.rank, joined.c.visited_at.desc(), joined.c.id.desc())
+            .offset(offset).limit(limit))
+
+
+def page_ids(filters: Filters, offset: int, limit: int) -> list[int]:
+    return list(db.session.scalars(page_query(filters, offset, limit)))
 
 
 def load(ids: list[int]) -> list[Visit]:
@@ -262,17 +266,21 @@ class Count:
         return max(1, math.ceil(self.value / PER_PAGE)) if self.exact else None
 
 
-def tally_count(filters: Filters) -> int | None:
-    """The count from the grid tallies, when no filter needs the visits themselves; otherwise None."""
+def tally_query(filters: Filters) -> sa.Select | None:
+    """The count as a sum of the grid tallies, when no filter needs the visits themselves; else None."""
     chosen = filters.visit_level
     if len(chosen) > 1 or (chosen and chosen[0] not in TALLIED):
         return None
     column = TALLIED[chosen[0]] if chosen else GridTally.visits
     query = (sa.select(sa.func.coalesce(sa.func.sum(column), 0)).join(Area, Area.id == GridTally.grid_id)
              .where(within(Area.code, filters.area.code)))
-    if filters.round is not None:
-        query = query.where(GridTally.round_id == filters.round.id)
-    return int(db.session.scalar(query))
+    return query.where(GridTally.round_id == filters.round.id) if filters.round is not None else query
+
+
+def capped_query(filters: Filters) -> sa.Select:
+    """The visits of the filters counted one by one, up to one more than ``COUNT_CAP``."""
+    return sa.select(sa.func.count()).select_from(
+        filtered(filters).with_only_columns(Visit.id).limit(COUNT_CAP + 1).subquery())
 
 
 class TooSlow(Exception):
@@ -311,13 +319,12 @@ def time_limit(milliseconds: int):
 
 
 def count(filters: Filters) -> Count:
-    tallied = tally_count(filters)
-    if tallied is not None:
-        return Count(tallied, "tallies")
-    capped = filtered(filters).with_only_columns(Visit.id).limit(COUNT_CAP + 1).subquery()
+    tallies = tally_query(filters)
+    if tallies is not None:
+        return Count(int(db.session.scalar(tallies)), "tallies")
     try:
         with time_limit(current_app.config.get("VISIT_COUNT_BUDGET_MS", COUNT_BUDGET_MS)):
-            found = db.session.scalar(sa.select(sa.func.count()).select_from(capped))
+            found = db.session.scalar(capped_query(filters))
     except TooSlow:
         return Count(None, "skipped")
     return Count(COUNT_CAP, "capped") if found > COUNT_CAP else Count(found, "visits")
