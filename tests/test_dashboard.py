@@ -189,7 +189,7 @@ def test_another_townships_records_never_show(client, auth, board_county):
 def test_county_office_ranks_its_townships_and_marks_the_bottom_five(app, client, auth, board_county):
     with app.app_context():
         root = db.session.scalar(sa.select(factories.Area).where(factories.Area.code == "610923"))
-        for n in range(2, 8):  # five more townships, each with a household nobody has visited
+        for n in range(2, 8):  # six more townships, each with a household nobody has visited
             town = factories.AreaFactory(code=f"610923{100 + n}", name=f"第{n}镇", parent=root)
             village = factories.AreaFactory(code=f"{town.code}001", name=f"第{n}村", parent=town)
             grid = factories.AreaFactory(code=f"{village.code}001", name=f"第{n}网格", parent=village)
@@ -205,6 +205,9 @@ def test_county_office_ranks_its_townships_and_marks_the_bottom_five(app, client
     assert [cls for cls, _rank in rows].count("table-danger bottom-five") == 5
     assert rows[0][0] == "" and "城关镇" in ranking and "四亩地镇" in ranking
     assert figure(page, "warnings-open") == "4" and figure(page, "cases-year") == "2"
+    zero = re.search(r'id="zero-villages"[^>]*>([^<]*)<', page).group(1)
+    assert sorted(re.findall(r"\d+", zero)) == ["6", "8"]  # 6 of the 8 villages without a case this year
+    assert "6 / 8" in page_of(client, link(page, "zero-villages"))  # as the zero-incident page counts them
     township = page_of(client, re.search(r'href="(/coverage/610923100\?round=\d+)"', ranking).group(1))
     assert "城南社区" in township
 

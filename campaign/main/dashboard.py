@@ -11,13 +11,15 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from campaign.areas.models import Area
+from campaign.areas.models import Area, AreaLevel
+from campaign.areas.scope import within
 from campaign.core.types import utcnow
 from campaign.coverage.services import Figures, area_figures, child_figures, level_figures
 from campaign.creation.access import targets_query
 from campaign.creation.models import CreationTarget, TargetKind, TargetStatus
 from campaign.extensions import db
-from campaign.incidents.zero import ZeroReport, year_earlier, zero_report
+from campaign.incidents.models import Incident, IncidentKind
+from campaign.incidents.zero import _totals, change, year_earlier
 from campaign.reports.figures import REPORT_LEVELS, Row, _monthly_cases, _ranked, report_round, row_level
 from campaign.rounds.models import Round
 from campaign.rounds.services import current_round
@@ -44,6 +46,27 @@ class Warnings:
     open: int = 0
     overdue: int = 0
     items: list[Due] = field(default_factory=list)
+
+
+@dataclass
+class Cases:
+    """Cases (涉诈案件, kind case only) this year so far against the same days a year earlier, and the
+    villages with none: the zero-incident report's totals, without listing every village of a city."""
+
+    start: date
+    end: date
+    cases: int = 0
+    cases_before: int = 0
+    villages: int = 0
+    villages_with_cases: int = 0
+
+    @property
+    def cases_change(self) -> float | None:
+        return change(self.cases, self.cases_before)
+
+    @property
+    def zero_villages(self) -> int:
+        return self.villages - self.villages_with_cases
 
 
 @dataclass
@@ -80,14 +103,14 @@ class Board:
     rows: list[Row]
     card: TrendCard | None
     warnings: Warnings
-    zero: ZeroReport
+    cases: Cases
     monthly: list[tuple[date, int, int]]
     creation: Creation
 
     @property
     def year_earlier(self) -> tuple[date, date]:
         """The same days a year earlier than this year's so far, which the cases are compared with."""
-        return year_earlier(self.zero.start), year_earlier(self.zero.end)
+        return year_earlier(self.cases.start), year_earlier(self.cases.end)
 
     @property
     def cases_chart(self) -> charts.CasesChart:
@@ -122,7 +145,7 @@ def board(area: Area, *, user, today: date) -> Board:
     figures = area_figures(round_.id, area) if round_ else Figures(households=area.household_count)
     return Board(area=area, today=today, round=round_, figures=figures, rows=ranking(area, round_),
                  card=trend_card(area, round_, figures, today=today) if round_ else None,
-                 warnings=open_warnings(user, area=area), zero=zero_report(area, date(today.year, 1, 1), today),
+                 warnings=open_warnings(user, area=area), cases=cases(area, date(today.year, 1, 1), today),
                  monthly=_monthly_cases(area, today), creation=creation(user, area=area))
 
 
@@ -181,6 +204,19 @@ def open_warnings(user, *, area: Area | None = None, now: datetime | None = None
     items = [Due(warning=w, left=None if w.first_face_at else w.deadline_at - now, overdue=w.overdue(now))
              for w in listed]
     return Warnings(open=int(total), overdue=int(overdue), items=items)
+
+
+def cases(area: Area, start: date, end: date) -> Cases:
+    result = Cases(start=start, end=end)
+    result.cases = _totals(area, start, end)[0]
+    result.cases_before = _totals(area, year_earlier(start), year_earlier(end))[0]
+    in_area = within(Area.code, area.code)
+    result.villages = db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(
+        in_area, Area.level == AreaLevel.VILLAGE))
+    result.villages_with_cases = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Incident.village_id))).join(Area, Area.id == Incident.village_id)
+        .where(in_area, Incident.kind == IncidentKind.CASE, Incident.occurred_on.between(start, end)))
+    return result
 
 
 def creation(user, *, area: Area) -> Creation:
