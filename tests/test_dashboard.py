@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from campaign.areas.services import recount_households
 from campaign.core.clock import local_today, zone
 from campaign.core.types import utcnow
+from campaign.coverage.services import area_figures
 from campaign.creation.models import CreationTarget, TargetKind, TargetStatus
 from campaign.extensions import db
 from campaign.incidents.models import FraudType, Incident, IncidentKind
@@ -210,6 +211,14 @@ def test_county_office_ranks_its_townships_and_marks_the_bottom_five(app, client
     assert "6 / 8" in page_of(client, link(page, "zero-villages"))  # as the zero-incident page counts them
     township = page_of(client, re.search(r'href="(/coverage/610923100\?round=\d+)"', ranking).group(1))
     assert "城南社区" in township
+
+
+def test_the_areas_figures_are_its_sub_areas_summed_as_the_tallies_sum_them(app, board_county):
+    with app.app_context():
+        round_ = db.session.get(Round, board_county["current"])
+        for code in ("610923", "610923100"):
+            area = db.session.scalar(sa.select(factories.Area).where(factories.Area.code == code))
+            assert dashboard.summed(area, dashboard.ranking(area, round_)) == area_figures(round_.id, area)
 
 
 def test_without_a_round_the_home_says_so_and_still_links(client, auth, county):
