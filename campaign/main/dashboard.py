@@ -1,7 +1,8 @@
 """The home page's figures (首页看板): on screen, what the progress report (通报) prints on paper, for the
 user's own area. The figures come from the report's and the features' own services, which read the
 tallies; the one figure that reads visits, the round's coverage day by day, counts its past days once
-a day per area and round and keeps them (``trend``)."""
+a day per area and round and keeps them (``trend``). The ranking, the cases by month and the cases'
+totals are the report's and the zero-incident page's own functions, so that screen and paper agree."""
 from __future__ import annotations
 
 from collections import Counter
@@ -220,6 +221,7 @@ def open_warnings(user, *, area: Area | None = None, now: datetime | None = None
 
 
 def cases(area: Area, start: date, end: date) -> Cases:
+    """Counted as the zero-incident page counts them, a handful of counts whatever the area's size."""
     result = Cases(start=start, end=end)
     result.cases = _totals(area, start, end)[0]
     result.cases_before = _totals(area, year_earlier(start), year_earlier(end))[0]
