@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +13,7 @@ from campaign.accounts.access import managers_required
 from campaign.accounts.models import User
 from campaign.areas.models import Area, AreaLevel
 from campaign.core.caching import no_store
+from campaign.core.clock import zone
 from campaign.core.csp import csp_nonce, policy
 from campaign.core.exports import Sheet, xlsx_response
 from campaign.core.inputs import parse_id
@@ -114,6 +114,7 @@ def map_dots(filters: Filters) -> list[table_map.Dot]:
         .join(Household, Household.id == Visit.household_id).join(User, User.id == Visit.worker_id)
         .where(Visit.id.in_(ids))).all()
     by_id = {r[0]: r for r in rows}
+    local, labels = zone(), {geo: str(label) for geo, label in GEO_LABELS.items()}
     dots = []
     for visit_id in ids:
         _id, lat, lon, geo, at, household_id, home_lat, home_lon, door, worker, note = by_id[visit_id]
@@ -122,7 +123,8 @@ def map_dots(filters: Filters) -> list[table_map.Dot]:
         if not fixed and home is None:
             continue
         lat, lon = (lat, lon) if fixed else home
-        detail = " · ".join(part for part in (format_datetime(at, "short"), worker, geo.label, note) if part)
+        when = at.astimezone(local).strftime("%Y-%m-%d %H:%M")  # format_datetime costs 0.4 ms a dot
+        detail = " · ".join(part for part in (when, worker, labels[geo], note) if part)
         dots.append(table_map.Dot(lat=lat, lon=lon, geo=geo, fixed=fixed, home=home, household_id=household_id,
                                   label=door, detail=detail))
     return dots

@@ -42,27 +42,35 @@ def _point(lat: float, lon: float, shift) -> list[float]:
     return [round(lon, 6), round(lat, 6)]
 
 
-def _layers(dots: list[Dot], shift) -> tuple[dict, dict, dict]:
-    visits, homes, lines, seen = [], [], [], set()
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _layers(dots: list[Dot], shift) -> tuple[dict[GeoCheck, dict], dict, dict]:
+    """The visits (one collection per GPS class, so that each is drawn in one style), the households
+    and the lines between a fix and its household."""
+    visits: dict[GeoCheck, list] = {geo: [] for geo in GEO_COLOURS}
+    homes, lines, seen = [], [], set()
     for dot in dots:
         where = _point(dot.lat, dot.lon, shift)
-        visits.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": where}, "properties": {
-            "c": GEO_COLOURS[dot.geo], "n": html_text(dot.label), "d": html_text(dot.detail), "h": dot.household_id}})
+        visits[dot.geo].append({"type": "Feature", "geometry": {"type": "Point", "coordinates": where},
+                                "properties": {"n": html_text(dot.label), "d": html_text(dot.detail),
+                                               "h": dot.household_id}})
         if dot.home is None:
             continue
         home = _point(*dot.home, shift)
         if dot.household_id not in seen:
             seen.add(dot.household_id)
-            homes.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": home}, "properties": {
-                "c": HOUSEHOLD_COLOUR, "n": html_text(dot.label), "d": "", "h": dot.household_id}})
+            homes.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": home},
+                          "properties": {"n": html_text(dot.label), "d": "", "h": dot.household_id}})
         if dot.fixed and home != where:
             lines.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [where, home]},
-                          "properties": {"c": LINE_COLOUR}})
-    return tuple({"type": "FeatureCollection", "features": f} for f in (visits, homes, lines))
+                          "properties": {}})
+    return ({geo: _collection(f) for geo, f in visits.items() if f}, _collection(homes), _collection(lines))
 
 
-def _visit_style(feature) -> dict:
-    return {"color": EDGE, "weight": 1, "fillColor": feature["properties"]["c"], "fillOpacity": 0.9}
+def _visit_style(colour: str):
+    return lambda feature: {"color": EDGE, "weight": 1, "fillColor": colour, "fillOpacity": 0.9}
 
 
 def _home_style(feature) -> dict:
@@ -103,16 +111,20 @@ def visits_map(dots: list[Dot], *, tiles: TileProvider, assets: Assets, center: 
         folium.TileLayer(url, attr=tiles.attribution, name=tiles.name, subdomains=tiles.subdomains or "abc",
                          overlay=index > 0, control=False, max_zoom=19).add_to(m)
     visits, homes, lines = _layers(dots, tiles.shift)
-    for key, data, style, marker in (
-            ("lines", lines, _line_style, None),
-            ("households", homes, _home_style, folium.CircleMarker(radius=3, fill=True)),
-            ("visits", visits, _visit_style, folium.CircleMarker(radius=6, fill=True))):
-        group = folium.FeatureGroup(name=html_text(titles[key])).add_to(m)
-        folium.GeoJson(data, name=key, style_function=style, marker=marker, control=False,
-                       on_each_feature=None if key == "lines" else _popup(household_link)).add_to(group)
+    # Each layer in one style, so that Folium writes no per-feature style table into the page.
+    groups = {key: folium.FeatureGroup(name=html_text(titles[key])).add_to(m) for key in ("lines", "households",
+                                                                                            "visits")}
+    folium.GeoJson(lines, name="lines", style_function=_line_style, control=False).add_to(groups["lines"])
+    folium.GeoJson(homes, name="households", style_function=_home_style, control=False,
+                   marker=folium.CircleMarker(radius=3, fill=True), on_each_feature=_popup(household_link)
+                   ).add_to(groups["households"])
+    for geo, data in visits.items():
+        folium.GeoJson(data, name=f"visits_{geo.value}", style_function=_visit_style(GEO_COLOURS[geo]), control=False,
+                       marker=folium.CircleMarker(radius=6, fill=True), on_each_feature=_popup(household_link)
+                       ).add_to(groups["visits"])
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().html.add_child(_legend(titles["legend"], [(GEO_COLOURS[geo], label) for geo, label in legend], note))
-    points = [f["geometry"]["coordinates"] for f in visits["features"] + homes["features"]]
+    points = [f["geometry"]["coordinates"] for data in (*visits.values(), homes) for f in data["features"]]
     if points:
         lons, lats = [p[0] for p in points], [p[1] for p in points]
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=17)
