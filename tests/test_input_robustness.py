@@ -221,4 +221,4 @@ def test_a_conflict_with_another_workers_visit_does_not_reveal_its_id(app, clien
     response = client.post("/api/v1/visits", json={"visits": [theirs]})
     result = response.get_json()["results"][0]
     assert response.status_code == 409 and result["status"] == "conflict"
-    assert "visit_id" not in result and "someone else" in result["reason"]
+    assert "visit_id" not in result and result["code"] == "conflict" and "其他网格员" in result["reason"]
