@@ -504,8 +504,15 @@ def test_target_page_marks_each_criterion_met_or_not(app, client, auth, county):
 
 
 def criteria_form(kind, **values):
-    data = {"kind": kind, f"{kind}-window_months": "12", f"{kind}-three_no": "y", f"{kind}-min_install_rate": "80",
-            f"{kind}-min_events": "2", f"{kind}-min_face_rate": "100"}
+    """The whole criteria page as the browser sends it (every kind and the issuer), ``kind`` changed by ``values``."""
+    data = {"issuer": "宁陕县打击治理电信网络新型违法犯罪工作领导小组办公室"}
+    for each in TargetKind:
+        data |= {f"{each.value}-{name}": "" if value is None else ("y" if value is True else str(value))
+                 for name, value in DEFAULTS[each].items() if value is not False}
+        if not each.tied_to_area:
+            data.pop(f"{each.value}-min_coverage")
+    data |= {f"{kind}-window_months": "12", f"{kind}-three_no": "y", f"{kind}-min_install_rate": "80",
+             f"{kind}-min_events": "2", f"{kind}-min_face_rate": "100"}
     data.update({f"{kind}-{k}": v for k, v in values.items()})
     return {k: v for k, v in data.items() if v is not None}
 
@@ -545,11 +552,10 @@ def test_bad_criteria_in_the_form_are_refused_and_nothing_is_saved(app, client, 
 
 def test_the_county_sets_the_issuer_on_the_criteria_page(app, client, auth, county):
     auth.login("admin")
-    saved = client.post("/creation/criteria", data={"kind": "issuer", "issuer-issuer": "宁陕县反诈中心"})
+    saved = client.post("/creation/criteria", data=criteria_form("school") | {"issuer": "宁陕县反诈中心"})
     assert saved.status_code == 302
     assert "宁陕县反诈中心" in client.get("/creation/criteria").get_data(as_text=True)
-    assert client.post("/creation/criteria", data={"kind": "issuer", "issuer-issuer": ""}).status_code == 400
-    assert client.post("/creation/criteria", data={"kind": "nonsense"}).status_code == 400
+    assert client.post("/creation/criteria", data=criteria_form("school") | {"issuer": ""}).status_code == 400
 
 
 def test_only_the_county_office_sets_criteria(client, auth, county):

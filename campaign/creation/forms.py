@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, Form, FormField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -40,7 +40,9 @@ class TransitionForm(FlaskForm):
                                     validators=[Optional(), Length(max=500)])
 
 
-class CriteriaForm(FlaskForm):
+class KindCriteriaForm(Form):
+    """The criteria of one kind of target; a part of :class:`CriteriaForm` (which carries the CSRF token)."""
+
     window_months = IntegerField(_l("Window (months)"), validators=[DataRequired(), NumberRange(1, 36)])
     three_no = BooleanField(_l("No case, fraud den or fraud-involved person in the window (三无)"))
     min_coverage = IntegerField(_l("Door-knock coverage at least (%)"), validators=[Optional(), NumberRange(0, 100)])
@@ -50,8 +52,18 @@ class CriteriaForm(FlaskForm):
                                  validators=[Optional(), NumberRange(0, 100)])
 
 
-class IssuerForm(FlaskForm):
+class CriteriaForm(FlaskForm):
+    """The county's whole criteria page: every kind's criteria and the certificates' issuer, saved
+    together or not at all. Field names are ``<kind>-<criterion>`` and ``issuer``."""
+
+    community = FormField(KindCriteriaForm)
+    school = FormField(KindCriteriaForm)
+    enterprise = FormField(KindCriteriaForm)
+    organisation = FormField(KindCriteriaForm)
     issuer = StringField(_l("Issuing office printed on certificates"), validators=[DataRequired(), Length(max=100)])
+
+    def kinds(self) -> list[tuple[TargetKind, KindCriteriaForm]]:
+        return [(kind, self[kind.value].form) for kind in TargetKind]
 
 
 class TargetFilterForm(FlaskForm):

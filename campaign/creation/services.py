@@ -251,3 +251,14 @@ def set_criteria(area: Area, kind: TargetKind, *, user=None, **values) -> Creati
         record(action="update", subject="creation_criteria", subject_id=area.id, area_code=area.code,
                changes={"kind": [None, kind.value], **changes}, user=user)
     return criteria
+
+
+def set_all_criteria(area: Area, criteria: dict[TargetKind, dict], *, issuer: str, user=None) -> None:
+    """The criteria page saved at once: every kind's criteria and the issuer, each change audited as if
+    saved alone. A bad value anywhere raises, and the view's rollback leaves everything as it was."""
+    for kind, values in criteria.items():
+        try:
+            set_criteria(area, kind, user=user, **values)
+        except DomainError as error:
+            raise DomainError(_l("%(kind)s: %(problem)s", kind=kind.label, problem=error.message)) from None
+    certificates.set_issuer(area, issuer, user=user)

@@ -21,7 +21,7 @@ from campaign.extensions import db
 from . import certificates, exports, services
 from .access import certificates_query, get_target_or_404, targets_query
 from .criteria import criteria_for, evaluate
-from .forms import CriteriaForm, IssuerForm, TargetFilterForm, TargetForm, TransitionForm
+from .forms import CriteriaForm, TargetFilterForm, TargetForm, TransitionForm
 from .importer import COLUMNS, plan_targets
 from .models import Certificate, CreationCriteria, CreationTarget, TargetKind, TargetStatus
 from .pdf import certificates_pdf
@@ -197,29 +197,19 @@ def township_pdf():
 @bp.route("/criteria", methods=["GET", "POST"])
 @county_required
 def criteria():
+    """Every kind's criteria and the issuer in one form with one save: nothing is lost to another card's button."""
     area = current_user.area
-    forms = {}
-    for kind in TargetKind:
-        current = criteria_for(area, kind)
-        forms[kind] = CriteriaForm(prefix=kind.value, data={name: getattr(current, name)
-                                                            for name in current.FIELDS})
-    issuer = IssuerForm(prefix="issuer", data={"issuer": certificates.issuer_for(area)})
-    if request.method == "POST":
-        which = request.form.get("kind", "")
-        if which == "issuer":
-            form = issuer
-            operation = partial(certificates.set_issuer, area, issuer.issuer.data, user=current_user)
-        elif which in set(TargetKind):
-            form = forms[TargetKind(which)]
-            operation = partial(services.set_criteria, area, TargetKind(which), user=current_user,
-                                **{name: getattr(form, name).data for name in CreationCriteria.FIELDS})
-        else:
-            abort(400)
-        if form.validate_on_submit() and save(form, operation).ok:
+    current = {kind.value: criteria_for(area, kind) for kind in TargetKind}
+    form = CriteriaForm(data={"issuer": certificates.issuer_for(area),
+                              **{kind: {name: getattr(found, name) for name in CreationCriteria.FIELDS}
+                                 for kind, found in current.items()}})
+    if form.validate_on_submit():
+        operation = partial(services.set_all_criteria, area, {kind: sub.data for kind, sub in form.kinds()},
+                            issuer=form.issuer.data, user=current_user)
+        if save(form, operation).ok:
             flash(_("Criteria saved."), "success")
             return redirect(url_for("creation.criteria"))
-    return render_template("creation/criteria.html", forms=forms, issuer=issuer, area=area), \
-        400 if any(f.errors for f in [*forms.values(), issuer]) else 200
+    return render_template("creation/criteria.html", form=form, area=area), status(form)
 
 
 add_import_routes(bp, guard=managers_required, importer=plan_targets, columns=COLUMNS, sheet="创建对象",
