@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from campaign.accounts.models import Role, User, user_grid
-from campaign.areas.models import Area
+from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.extensions import db
 from campaign.households.access import households_query
@@ -61,3 +61,27 @@ def household_view(household: Household) -> dict:
     """What the worker is shown of the household: door label, grid name and the head's name masked."""
     return {"id": household.id, "door_label": household.door_label, "grid_name": household.grid.name,
             "head": household.masked_name}
+
+
+def home_grid(warning: FraudWarning) -> Area | None:
+    """The grid the warning belongs to: its own area when that is a grid, else its household's grid (the grid
+    its phone was matched to)."""
+    if warning.area.level is AreaLevel.GRID:
+        return warning.area
+    if warning.household is not None:
+        return warning.household.grid
+    return warning.matched_grid
+
+
+def grid_worker(warning: FraudWarning, allowed: Iterable[int]) -> User | None:
+    """Whom the assign form offers first, among the ``allowed`` worker ids: a worker of the warning's own grid;
+    without a known grid, the one worker of its village's grids when there is only one."""
+    allowed = set(allowed)
+    grid = home_grid(warning)
+    query = (sa.select(User).join(user_grid, user_grid.c.user_id == User.id).join(Area, Area.id == user_grid.c.area_id)
+             .where(User.role == Role.WORKER, User.active.is_(True), User.id.in_(allowed))
+             .distinct().order_by(User.display_name, User.id))
+    if grid is not None:
+        return db.session.scalars(query.where(Area.id == grid.id).limit(1)).first()
+    found = db.session.scalars(query.where(within(Area.code, warning.area.code)).limit(2)).all()
+    return found[0] if len(found) == 1 else None

@@ -99,11 +99,22 @@ def _workers_for(warning) -> list[User]:
 
 def _forms(warning):
     assign = AssignForm(prefix="assign")
-    assign.worker.choices = [(u.id, f"{u.display_name} ({u.username})") for u in _workers_for(warning)]
+    workers = _workers_for(warning)
+    grid = matching.home_grid(warning)
+    default = matching.grid_worker(warning, [u.id for u in workers]) if workers else None
+    assign.worker.choices = [(u.id, _worker_label(u, grid if default and u.id == default.id else None))
+                             for u in workers]
+    if assign.worker.data is None:  # a form sent keeps its choice; a fresh one offers the grid's own worker
+        assign.worker.data = default.id if default else warning.assigned_to_id
     attempt = AttemptForm(prefix="attempt")
     if attempt.at.data is None:
         attempt.at.data = datetime.now(zone()).replace(tzinfo=None, second=0, microsecond=0)
     return assign, attempt, CloseForm(prefix="close")
+
+
+def _worker_label(worker: User, grid: Area | None) -> str:
+    label = f"{worker.display_name} ({worker.username})"
+    return _("%(worker)s · worker of %(grid)s", worker=label, grid=grid.name) if grid else label
 
 
 @bp.get("/<int:warning_id>")
