@@ -1,0 +1,1 @@
+"""Searchable drop-downs (pickers) for areas, grid workers and schools or units, by name, pinyin or code."""
