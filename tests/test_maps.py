@@ -16,7 +16,7 @@ from campaign.extensions import db
 from campaign.households.models import Household
 from campaign.incidents.models import FraudType, Incident
 from campaign.maps import layers
-from campaign.maps.builders import Assets, Layer, area_map, page
+from campaign.maps.builders import Assets, Key, Layer, area_map, page
 from campaign.maps.tiles import provider, wgs84_to_gcj02
 from campaign.rounds.models import Round
 from campaign.visits.services import record_visits
@@ -125,9 +125,8 @@ def test_builder_uses_the_apps_assets_one_layer_per_theme_and_a_legend(ctx, mapp
                     css=[("leaflet_css", "/static/vendor/leaflet/leaflet.css")],
                     cluster_js=[("mc", "/static/mc.js")], cluster_css=[("mcc", "/static/mc.css")])
     m = area_map(center=(33.3, 108.3), zoom=11, tiles=provider({"MAP_TILES": "none"}), assets=assets,
-                 layers=[Layer("coverage", "覆盖率", data, "return p.n;"),
-                         Layer("households", "住户", data, "return p.n;", cluster=True)],
-                 legend_title="图例", legend=[("#1a9850", "≥ 95%")])
+                 layers=[Layer("coverage", "覆盖率", data, "return p.n;", [Key("#0c2c84", "circle", "图例")]),
+                         Layer("households", "住户", data, "return p.n;", cluster=True)])
     html = m.get_root().render()
     assert "/static/vendor/leaflet/leaflet.js" in html and "/static/mc.js" in html
     assert not any(cdn in html for cdn in CDNS)

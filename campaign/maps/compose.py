@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 
 from campaign.core.types import utcnow
 from campaign.rounds.models import Round
+from campaign.visits.models import Outcome
 
 from . import layers
-from .builders import Assets, Layer, area_map, coverage_legend, html_text
+from .builders import Assets, Key, Layer, area_map, coverage_legend, html_text
+from .palettes import CERTIFIED, HOUSEHOLD_STATUS, OUTLINE, OVERDUE, REVOKED, SHAPES, WARNING, WITH_CASES, ZERO
 from .tiles import provider
 
 
@@ -22,7 +24,8 @@ def assets() -> Assets:
         return url_for("static", filename=path)
     return Assets(
         js=[("leaflet", static("vendor/leaflet/leaflet.js")),
-            ("awesome_markers", static("vendor/leaflet-awesome-markers/leaflet.awesome-markers.min.js"))],
+            ("awesome_markers", static("vendor/leaflet-awesome-markers/leaflet.awesome-markers.min.js")),
+            ("map_legends", static("js/map_legends.js"))],
         css=[("leaflet_css", static("vendor/leaflet/leaflet.css")),
              ("awesome_markers_css", static("vendor/leaflet-awesome-markers/leaflet.awesome-markers.css")),
              ("app_map_css", static("css/map.css"))],
@@ -53,7 +56,7 @@ def _popups() -> dict[str, str]:
         "warnings": "return '<strong>'+p.n+'</strong><br>'+p.l+(p.o?' · '+" + _js(_("overdue")) + ":'')"
                     "+'<br><a target=\"_top\" href=\"" + url_for("warnings.index") + "'+p.w+'\">'+"
                     + _js(_("Open the warning")) + "+'</a>';",
-        "households": "return '<strong>'+p.n+'</strong>';",
+        "households": "return '<strong>'+p.n+'</strong><br>'+(p.sl||" + _js(_("Not visited")) + ");",
     }
 
 
@@ -67,22 +70,36 @@ def map_for(area, user, *, round_: Round | None, start, end, config):
         shapes = layers.shapes_for(area, shift)
         chosen.append(Layer("coverage", _("Coverage %(round)s", round=round_.name if round_ else ""),
                             layers.coverage_layer(area, round_.id if round_ else None, shift, shapes),
-                            popups["coverage"]))
+                            popups["coverage"], coverage_legend(_("no data")), SHAPES["coverage"], OUTLINE,
+                            labels=True))
         chosen.append(Layer("zero", _("Zero-incident villages %(start)s – %(end)s", start=start, end=end),
-                            layers.zero_layer(area, start, end, shift, shapes), popups["zero"], show=False))
+                            layers.zero_layer(area, start, end, shift, shapes), popups["zero"],
+                            [Key(ZERO, SHAPES["zero"], _("no case")), Key(WITH_CASES, SHAPES["zero"], _("cases"))],
+                            SHAPES["zero"], show=False, labels=True))
         chosen.append(Layer("targets", _("Certified and revoked targets"), layers.targets_layer(area, user, shift),
-                            popups["targets"]))
+                            popups["targets"], [Key(CERTIFIED, SHAPES["certified"], _("certified")),
+                                                Key(REVOKED, SHAPES["revoked"], _("revoked"))],
+                            SHAPES["certified"]))
         chosen.append(Layer("warnings", _("Open warnings"), layers.warnings_layer(area, user, shift, utcnow()),
-                            popups["warnings"], show=False))
+                            popups["warnings"], [Key(WARNING, SHAPES["warnings"], _("open")),
+                                                 Key(OVERDUE, SHAPES["warnings"], _("overdue"))],
+                            SHAPES["warnings"], show=False))
     else:
-        chosen.append(Layer("households", _("My households"), layers.households_layer(user, shift),
-                            popups["households"], cluster=True))
+        title = _("My households · %(round)s", round=round_.name) if round_ else _("My households")
+        chosen.append(Layer("households", title, layers.households_layer(user, shift, round_.id if round_ else None),
+                            popups["households"], household_legend(), SHAPES["households"], "#333333",
+                            cluster=True))
     points = [f["geometry"] for layer in chosen for f in layer.data["features"]]
     bounds = _bounds(points)
     center = shift(area.lat, area.lon) if area.lat is not None else (33.3, 108.3)
-    return area_map(center=center, zoom=11, layers=chosen, tiles=tiles, assets=assets(), bounds=bounds,
-                    legend_title=_("Coverage"), legend=coverage_legend(
-                        {"none": _("no data"), "zero": _("no case"), "cases": _("cases")}))
+    return area_map(center=center, zoom=11, layers=chosen, tiles=tiles, assets=assets(), bounds=bounds)
+
+
+def household_legend() -> list[Key]:
+    """Where a household stands in the round, in the order a worker goes through them."""
+    labels = {None: _("Not visited"), Outcome.NOT_HOME: _("Not home"), Outcome.REFUSED: _("Refused"),
+              Outcome.REACHED: _("Reached and briefed"), Outcome.VACANT: _("Vacant or moved away")}
+    return [Key(HOUSEHOLD_STATUS[status], SHAPES["households"], label) for status, label in labels.items()]
 
 
 def _bounds(geometries: list[dict]) -> list[list[float]] | None:

@@ -16,26 +16,22 @@ from campaign.creation.models import CreationTarget, TargetStatus
 from campaign.extensions import db
 from campaign.households.models import Household
 from campaign.incidents.models import Incident, IncidentKind
+from campaign.visits.models import OUTCOME_LABELS, RoundHousehold
 from campaign.warnings.access import warnings_query
 from campaign.warnings.models import FraudWarning
 
 from .geometry import light
 from .models import AreaBoundary
+from .palettes import CERTIFIED, COVERAGE_BANDS, HOUSEHOLD_STATUS, OVERDUE, REVOKED, SHAPES, WARNING, WITH_CASES, ZERO
+from .palettes import NO_DATA as NO_DATA  # the reports draw the same bands
+from .palettes import coverage_colour as coverage_colour
 
 Shift = Callable[[float, float], tuple[float, float]]
 
-# Coverage bands, worst first: (lowest coverage, colour). Grey when nothing is in scope.
-BANDS = [(0.0, "#d7301f"), (0.5, "#fc8d59"), (0.8, "#fee08b"), (0.95, "#1a9850")]
-NO_DATA = "#9e9e9e"
-ZERO, WITH_CASES = "#1a9850", "#d7301f"
-TARGET_COLOURS = {TargetStatus.CERTIFIED: "#1a9850", TargetStatus.REVOKED: "#d7301f"}
-WARNING_COLOUR, OVERDUE_COLOUR, HOUSEHOLD_COLOUR = "#fd8d3c", "#b10026", "#3182bd"
-
-
-def coverage_colour(coverage: float | None) -> str:
-    if coverage is None:
-        return NO_DATA
-    return next(colour for floor, colour in reversed(BANDS) if coverage >= floor)
+# Colours live in palettes.py; these names stay for the reports that draw the same bands.
+BANDS = list(COVERAGE_BANDS)
+TARGET_MARKS = {TargetStatus.CERTIFIED: (CERTIFIED, SHAPES["certified"]),
+                TargetStatus.REVOKED: (REVOKED, SHAPES["revoked"])}
 
 
 def _point(lat: float, lon: float, shift: Shift) -> dict:
@@ -127,13 +123,14 @@ def targets_layer(area: Area, user, shift: Shift) -> dict:
     """Certified and revoked targets, at their area's location."""
     features = []
     for target in db.session.scalars(targets_query(user, area=area).where(
-            CreationTarget.status.in_(list(TARGET_COLOURS)))):
+            CreationTarget.status.in_(list(TARGET_MARKS)))):
         where = target.area
         if where.lat is None or where.lon is None:
             continue
         certificate = target.certificate
+        colour, shape = TARGET_MARKS[target.status]
         features.append({"type": "Feature", "geometry": _point(where.lat, where.lon, shift), "properties": {
-            "n": target.name, "t": target.id, "c": TARGET_COLOURS[target.status], "st": target.status.value,
+            "n": target.name, "t": target.id, "c": colour, "m": shape, "st": target.status.value,
             "sl": str(target.status.label), "sn": certificate.serial if certificate else ""}})
     return _collection(features)
 
@@ -148,15 +145,23 @@ def warnings_layer(area: Area, user, shift: Shift, now) -> dict:
         overdue = warning.overdue(now)
         features.append({"type": "Feature", "geometry": _point(place.lat, place.lon, shift), "properties": {
             "n": warning.area.name, "w": warning.id, "l": str(warning.level.label), "o": overdue,
-            "c": OVERDUE_COLOUR if overdue else WARNING_COLOUR}})
+            "c": OVERDUE if overdue else WARNING}})
     return _collection(features)
 
 
-def households_layer(user, shift: Shift) -> dict:
-    """A grid worker's own households with a location."""
-    rows = db.session.execute(
-        sa.select(Household.id, Household.door_label, Household.lat, Household.lon)
-        .join(Area, Area.id == Household.grid_id)
-        .where(within_any(Area.code, user.scope_codes()), Household.lat.is_not(None)).order_by(Household.id))
-    return _collection([{"type": "Feature", "geometry": _point(lat, lon, shift), "properties": {"n": label, "h": hid}}
-                        for hid, label, lat, lon in rows])
+def households_layer(user, shift: Shift, round_id: int | None = None) -> dict:
+    """A grid worker's own households with a location, coloured by where each stands in the round: not
+    visited, not home, refused, reached, or vacant (the latest visit decides unless one reached it)."""
+    status = RoundHousehold.status if round_id else sa.null()
+    query = (sa.select(Household.id, Household.door_label, Household.lat, Household.lon, status)
+             .join(Area, Area.id == Household.grid_id)
+             .where(within_any(Area.code, user.scope_codes()), Household.lat.is_not(None)).order_by(Household.id))
+    if round_id:
+        query = query.outerjoin(RoundHousehold, sa.and_(RoundHousehold.household_id == Household.id,
+                                                        RoundHousehold.round_id == round_id))
+    features = []
+    for hid, label, lat, lon, outcome in db.session.execute(query):
+        features.append({"type": "Feature", "geometry": _point(lat, lon, shift), "properties": {
+            "n": label, "h": hid, "c": HOUSEHOLD_STATUS[outcome], "o": outcome.value if outcome else "",
+            "sl": str(OUTCOME_LABELS[outcome]) if outcome else ""}})
+    return _collection(features)
