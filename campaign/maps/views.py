@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,7 +18,7 @@ from campaign.rounds.models import Round
 from campaign.rounds.services import current_round, rounds_for
 
 from .boundaries import EXAMPLE, import_boundaries
-from .builders import page
+from .builders import html_lang, page
 from .compose import map_for
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
@@ -60,7 +61,8 @@ def frame(code: str):
     if not ok:
         return _("The period is not valid."), 400
     html = page(map_for(area, current_user, round_=_round(area), start=form.start.data, end=form.end.data,
-                        config=current_app.config), nonce=csp_nonce())
+                        config=current_app.config), nonce=csp_nonce(), title=f"{_('Map')} · {area.name}",
+                lang=html_lang(get_locale()))
     return html, {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": policy(frame_ancestors="'self'")}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +22,7 @@ from campaign.core.text import mask_name
 from campaign.coverage.exports import VISIT_COLUMNS
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.maps.builders import html_lang
 from campaign.maps.builders import page as map_page
 from campaign.maps.compose import assets
 from campaign.maps.tiles import provider
@@ -149,8 +151,8 @@ def map_frame():
                 "lines": _("From the GPS fix to the household"), "legend": _("GPS class")},
         legend=[(geo, geo.label) for geo in GEO_ORDER], note=note,
         household_link=url_for("households.show", household_id=0)[:-1])
-    return map_page(m, nonce=csp_nonce()), {"X-Frame-Options": "SAMEORIGIN",
-                                        "Content-Security-Policy": policy(frame_ancestors="'self'")}
+    html = map_page(m, nonce=csp_nonce(), title=_("Map of these visits"), lang=html_lang(get_locale()))
+    return html, {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": policy(frame_ancestors="'self'")}
 
 
 def export_rows(filters: Filters):
