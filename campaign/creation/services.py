@@ -202,11 +202,22 @@ def transition(target: CreationTarget, action: str, *, user, reason: str = "", o
 
 # --- review when an incident happens inside a certified target ---------------------------------
 
-def flag_for_review(incident) -> list[CreationTarget]:
-    """Flag every certified target the incident falls in (its village's community, its school or unit)."""
-    query = sa.select(CreationTarget).where(CreationTarget.status == S.CERTIFIED, sa.or_(
+def _certified_around(incident) -> sa.Select:
+    """The certified targets the incident falls in (its village's community, its school or unit)."""
+    return sa.select(CreationTarget).where(CreationTarget.status == S.CERTIFIED, sa.or_(
         sa.and_(CreationTarget.kind == TargetKind.COMMUNITY, CreationTarget.area_id == incident.village_id),
         CreationTarget.id == incident.target_id if incident.target_id else sa.false()))
+
+
+def flagged_by(incident) -> list[CreationTarget]:
+    """The certified targets the incident falls in that wait for review, for the page to say so."""
+    return list(db.session.scalars(_certified_around(incident).where(CreationTarget.review_flagged_at.is_not(None))
+                                   .order_by(CreationTarget.name)))
+
+
+def flag_for_review(incident) -> list[CreationTarget]:
+    """Flag every certified target the incident falls in (its village's community, its school or unit)."""
+    query = _certified_around(incident)
     flagged = []
     with force_locale("zh_CN"):
         line = str(_l("%(kind)s on %(day)s in %(village)s (incident %(id)s)", kind=incident.kind.label,

@@ -13,6 +13,7 @@ from campaign.core.exports import xlsx_response
 from campaign.core.imports import add_import_routes
 from campaign.core.inputs import parse_moment
 from campaign.core.period import period_from_args
+from campaign.creation.services import flagged_by
 from campaign.extensions import db
 
 from . import exports, services
@@ -72,6 +73,12 @@ def _fields(form: IncidentForm) -> services.IncidentFields:
                                  target_id=form.target_id.data)
 
 
+def _say_flagged(incident: Incident) -> None:
+    """Name each certified target the incident lies in: it now waits for review (复核)."""
+    for target in flagged_by(incident):
+        flash(_("“%(name)s” is certified: it is now flagged for review (复核).", name=target.name), "warning")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @managers_required
 def new():
@@ -83,6 +90,7 @@ def new():
             village=_village_in_scope(form.village_code.data), fields=_fields(form), user=current_user))
         if saved.ok:
             flash(_("Incident recorded."), "success")
+            _say_flagged(saved.value)
             return redirect(url_for("incidents.index"))
     return render_template("incidents/form.html", form=form, incident=None), status(form)
 
@@ -99,6 +107,7 @@ def edit(incident_id: int):
             incident, village=_village_in_scope(form.village_code.data), fields=_fields(form), user=current_user))
         if saved.ok:
             flash(_("Incident saved."), "success")
+            _say_flagged(incident)
             return redirect(url_for("incidents.index"))
     return render_template("incidents/form.html", form=form, incident=incident), status(form)
 
