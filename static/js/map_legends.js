@@ -66,6 +66,10 @@
       '" stroke="' + edge + '" stroke-width=".18"/></svg>';
   }
 
+  function plainText(html) {
+    return html ? new DOMParser().parseFromString(String(html), 'text/html').documentElement.textContent : '';
+  }
+
   window.campaignMap = {
     point: function (shape) {
       return function (feature, latlng) {
@@ -74,10 +78,12 @@
           : new ShapeMarker(latlng, {shape: own, radius: RADIUS[own] || 7});
       };
     },
+    // A pin is a button (Leaflet gives it role=button and a tab stop): its title, the feature's name, is
+    // what a screen reader calls it. The name arrives as HTML text; the title takes plain text.
     pin: function (shape) {
       return function (feature, latlng) {
         const own = shapeOf(feature, shape), size = 2 * (RADIUS[own] || 7) + 2;
-        return L.marker(latlng, {icon: L.divIcon({
+        return L.marker(latlng, {title: plainText(feature.properties && feature.properties.n), icon: L.divIcon({
           className: 'map-pin', html: svg(own, feature.properties.c, '#333333'),
           iconSize: [size, size], iconAnchor: [size / 2, size / 2]})});
       };
