@@ -104,11 +104,12 @@ def two_workers(app, county):
         return worker.id
 
 
-def _warning(app, area_id, **extra):
+def _warning(app, area_id, household_id=None):
     with app.app_context():
         area = db.session.get(factories.Area, area_id)
+        household = db.session.get(factories.Household, household_id) if household_id else None
         warning = warnings.create_warning(area=area, resident="王某某", level=Level.HIGH,
-                                          received_at=utcnow() - timedelta(hours=1), **extra)
+                                          received_at=utcnow() - timedelta(hours=1), household=household)
         db.session.commit()
         return warning.id
 
@@ -130,9 +131,7 @@ def test_the_assign_form_offers_the_worker_of_the_warnings_grid(app, client, aut
 
 
 def test_a_household_warning_offers_its_households_grid_worker(app, client, auth, county, two_workers):
-    with app.app_context():
-        household = db.session.get(factories.Household, county.households_a[3].id)  # in grid 2
-        warning_id = _warning(app, county.village_a.id, household=household)
+    warning_id = _warning(app, county.village_a.id, household_id=county.households_a[3].id)  # in grid 2
     auth.login("official_a")
     assert _selected(client.get(f"/warnings/{warning_id}").get_data(as_text=True)) == str(two_workers)
 
