@@ -18,7 +18,7 @@ from folium.plugins import MarkerCluster
 from folium.utilities import JsCode
 from markupsafe import escape
 
-from .palettes import BAND_NAMES, COVERAGE_BANDS, NO_DATA, SHAPES
+from .palettes import BAND_NAMES, COVERAGE_BANDS, MARK_EDGE, NO_DATA, OUTLINE, SHAPES
 from .tiles import TileProvider
 
 
@@ -39,6 +39,7 @@ class Key:
     colour: str
     shape: str
     label: str
+    hollow: bool = False
 
 
 @dataclass
@@ -53,7 +54,9 @@ class Layer:
     popup: str  # body of a JS function (p) -> HTML string; p are the feature's properties, as HTML text
     legend: list[Key] = field(default_factory=list)
     shape: str = "circle"
-    edge: str = "#ffffff"  # the outline of every mark
+    edge: str = MARK_EDGE  # the outline of every mark
+    hollow: bool = False  # drawn as a thick outline in the feature's colour, to show what lies under it
+    offset: tuple[int, int] = (0, 0)  # pixels from its point: a badge beside the village's own mark
     show: bool = True
     cluster: bool = False
     labels: bool = False  # name the features (villages) from township zoom on
@@ -75,14 +78,16 @@ OUTLINES = {
 }
 
 
-def swatch(colour: str, shape: str, edge: str = "#525252") -> str:
+def swatch(colour: str, shape: str, edge: str = OUTLINE, hollow: bool = False) -> str:
     """The mark as a small inline SVG for a legend."""
-    fill, stroke = html_text(colour), html_text(edge)
+    fill, stroke = html_text(colour), html_text(colour if hollow else edge)
+    paint = (f'fill="{fill}" fill-opacity=".12" stroke="{stroke}" stroke-width=".35"' if hollow
+             else f'fill="{fill}" stroke="{stroke}" stroke-width=".18"')
     if shape in OUTLINES:
         d = "M" + "L".join(f"{x} {y}" for x, y in OUTLINES[shape]) + "Z"
-        mark = f'<path d="{d}" fill="{fill}" stroke="{stroke}" stroke-width=".18"/>'
+        mark = f'<path d="{d}" {paint}/>'
     else:
-        mark = f'<circle r=".8" fill="{fill}" stroke="{stroke}" stroke-width=".18"/>'
+        mark = f'<circle r=".8" {paint}/>'
     return f'<svg class="map-key" viewBox="-1.2 -1.2 2.4 2.4" width="14" height="14" aria-hidden="true">{mark}</svg>'
 
 
@@ -103,10 +108,12 @@ def _on_each(popup: str) -> JsCode:
     return JsCode(f"function(f, layer){{ const p=f.properties; layer.bindPopup((function(p){{ {popup} }})(p)); }}")
 
 
-def _style(edge: str):
+def _style(layer: Layer):
     def style(feature) -> dict:
         colour = feature["properties"].get("c", NO_DATA)
-        return {"color": edge, "fillColor": colour, "fillOpacity": 0.8, "weight": 1.2, "opacity": 1}
+        if layer.hollow:
+            return {"color": colour, "fillColor": colour, "fillOpacity": 0.12, "weight": 3, "opacity": 1}
+        return {"color": layer.edge, "fillColor": colour, "fillOpacity": 0.8, "weight": 1.2, "opacity": 1}
     return style
 
 
@@ -119,7 +126,8 @@ def _legends(layers: list[tuple[Layer, str]], label_zoom: int) -> Element:
     for layer, group in layers:
         if not layer.legend:
             continue
-        items = "".join(f"<li>{swatch(k.colour, k.shape)}<span>{html_text(k.label)}</span></li>" for k in layer.legend)
+        items = "".join(f"<li>{swatch(k.colour, k.shape, hollow=k.hollow)}<span>{html_text(k.label)}</span></li>"
+                        for k in layer.legend)
         sections.append(f'<section class="map-legend" data-layer="{group}" data-key="{html_text(layer.key)}"'
                         f'{" data-labels" if layer.labels else ""} hidden><strong>{html_text(layer.title)}</strong>'
                         f"<ul>{items}</ul></section>")
@@ -148,10 +156,10 @@ def area_map(*, center: tuple[float, float], zoom: int, layers: list[Layer], til
         else:
             parent = group
         # Clustered points are markers (what the cluster plugin groups); the rest are drawn on the canvas.
-        maker = "pin" if layer.cluster else "point"
-        folium.GeoJson(_html_properties(layer.data), name=layer.key, style_function=_style(layer.edge),
-                       on_each_feature=_on_each(layer.popup), control=False,
-                       pointToLayer=JsCode(f"campaignMap.{maker}({json.dumps(layer.shape)})")).add_to(parent)
+        draw = (f"campaignMap.pin({json.dumps(layer.shape)})" if layer.cluster
+                else f"campaignMap.point({json.dumps(layer.shape)}, {json.dumps(list(layer.offset))})")
+        folium.GeoJson(_html_properties(layer.data), name=layer.key, style_function=_style(layer),
+                       on_each_feature=_on_each(layer.popup), control=False, pointToLayer=JsCode(draw)).add_to(parent)
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().html.add_child(_legends(groups, label_zoom))
     if bounds:

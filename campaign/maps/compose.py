@@ -14,7 +14,18 @@ from campaign.visits.models import Outcome
 
 from . import layers
 from .builders import Assets, Key, Layer, area_map, coverage_legend, html_text
-from .palettes import CERTIFIED, HOUSEHOLD_STATUS, OUTLINE, OVERDUE, REVOKED, SHAPES, WARNING, WITH_CASES, ZERO
+from .palettes import (
+    CERTIFIED,
+    HOUSEHOLD_STATUS,
+    OUTLINE,
+    OVERDUE,
+    PIN_EDGE,
+    REVOKED,
+    SHAPES,
+    WARNING,
+    WITH_CASES,
+    ZERO,
+)
 from .tiles import provider
 
 
@@ -74,20 +85,21 @@ def map_for(area, user, *, round_: Round | None, start, end, config):
                             labels=True))
         chosen.append(Layer("zero", _("Zero-incident villages %(start)s – %(end)s", start=start, end=end),
                             layers.zero_layer(area, start, end, shift, shapes), popups["zero"],
-                            [Key(ZERO, SHAPES["zero"], _("no case")), Key(WITH_CASES, SHAPES["zero"], _("cases"))],
-                            SHAPES["zero"], show=False, labels=True))
+                            [Key(ZERO, SHAPES["zero"], _("no case"), hollow=True),
+                             Key(WITH_CASES, SHAPES["zero"], _("cases"), hollow=True)],
+                            SHAPES["zero"], hollow=True, show=False, labels=True))
         chosen.append(Layer("targets", _("Certified and revoked targets"), layers.targets_layer(area, user, shift),
                             popups["targets"], [Key(CERTIFIED, SHAPES["certified"], _("certified")),
                                                 Key(REVOKED, SHAPES["revoked"], _("revoked"))],
-                            SHAPES["certified"]))
+                            SHAPES["certified"], offset=(10, -10)))
         chosen.append(Layer("warnings", _("Open warnings"), layers.warnings_layer(area, user, shift, utcnow()),
                             popups["warnings"], [Key(WARNING, SHAPES["warnings"], _("open")),
                                                  Key(OVERDUE, SHAPES["warnings"], _("overdue"))],
-                            SHAPES["warnings"], show=False))
+                            SHAPES["warnings"], offset=(-10, -10), show=False))
     else:
         title = _("My households · %(round)s", round=round_.name) if round_ else _("My households")
         chosen.append(Layer("households", title, layers.households_layer(user, shift, round_.id if round_ else None),
-                            popups["households"], household_legend(), SHAPES["households"], "#333333",
+                            popups["households"], household_legend(), SHAPES["households"], PIN_EDGE,
                             cluster=True))
     points = [f["geometry"] for layer in chosen for f in layer.data["features"]]
     bounds = _bounds(points)

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 from campaign.visits.models import Outcome
 
-OUTLINE = "#525252"
+OUTLINE = "#525252"  # edge of coverage marks and of every legend swatch
+MARK_EDGE = "#ffffff"  # edge of the badges (targets, warnings), to stand off the village's mark
+PIN_EDGE = "#333333"  # edge of a household, so that a white (not visited) one shows
 
 # (lowest coverage, colour), worst first. YlGnBu, 7-class scheme, classes 2, 3, 5 and 7.
 COVERAGE_BANDS: tuple[tuple[float, str], ...] = ((0.0, "#c7e9b4"), (0.5, "#7fcdbb"), (0.8, "#1d91c0"),

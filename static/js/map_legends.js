@@ -28,17 +28,25 @@
             [-0.6, 1], [-1, 0.6], [-0.4, 0]],
     house: [[0, -1], [0.9, -0.15], [0.9, 0.9], [-0.9, 0.9], [-0.9, -0.15]]
   };
-  const RADIUS = {circle: 6, square: 6, triangle: 8, star: 10, cross: 7, house: 8};
+  // The zero-incident square is drawn around the coverage circle (6 px), hollow, so both show.
+  const RADIUS = {circle: 6, square: 10, triangle: 8, star: 10, cross: 7, house: 8};
   const COLOUR = /^#[0-9a-fA-F]{6}$/;
 
-  // A circle marker drawn as another shape; clicks still hit within its radius.
+  // A circle marker drawn as another shape, ``offset`` pixels away from its point (a badge beside the
+  // village's own mark, so that neither hides the other); clicks hit within its radius.
   const ShapeMarker = L.CircleMarker.extend({
-    options: {shape: 'square'},
+    options: {shape: 'square', offset: [0, 0]},
+    _centre: function () { return this._point.add(L.point(this.options.offset)); },
+    _updateBounds: function () {
+      const r = this._radius + this._clickTolerance(), c = this._centre();
+      this._pxBounds = new L.Bounds(c.subtract([r, r]), c.add([r, r]));
+    },
+    _containsPoint: function (p) { return p.distanceTo(this._centre()) <= this._radius + this._clickTolerance(); },
     _updatePath: function () {
       const outline = OUTLINES[this.options.shape];
       if (!outline) return L.CircleMarker.prototype._updatePath.call(this);
-      const renderer = this._renderer, p = this._point, r = this._radius;
-      const points = outline.map(function (xy) { return [p.x + xy[0] * r, p.y + xy[1] * r]; });
+      const renderer = this._renderer, c = this._centre(), r = this._radius;
+      const points = outline.map(function (xy) { return [c.x + xy[0] * r, c.y + xy[1] * r]; });
       if (renderer instanceof L.Canvas) {
         if (!renderer._drawing || this._empty()) return;
         const ctx = renderer._ctx;
@@ -71,11 +79,11 @@
   }
 
   window.campaignMap = {
-    point: function (shape) {
+    point: function (shape, offset) {
       return function (feature, latlng) {
         const own = shapeOf(feature, shape);
         return own === 'circle' ? L.circleMarker(latlng, {radius: RADIUS.circle})
-          : new ShapeMarker(latlng, {shape: own, radius: RADIUS[own] || 7});
+          : new ShapeMarker(latlng, {shape: own, radius: RADIUS[own] || 7, offset: offset || [0, 0]});
       };
     },
     // A pin is a button (Leaflet gives it role=button and a tab stop): its title, the feature's name, is
@@ -153,6 +161,15 @@
       box.dataset.labels = String(shown);
     }
 
+    // The legends column stops short of the layer switch above it; it scrolls when it is taller.
+    function fit() {
+      const above = map.getContainer().querySelector('.leaflet-top.leaflet-right');
+      const attribution = map.getContainer().querySelector('.leaflet-control-attribution');
+      const room = map.getSize().y - (above ? above.offsetHeight : 0) - (attribution ? attribution.offsetHeight : 0) - 30;
+      box.style.maxHeight = Math.max(room, 80) + 'px';
+    }
+    map.on('resize', fit);
+
     let pending = false;
     function sync() {
       if (pending) return;
@@ -163,6 +180,7 @@
           const layer = group(section);
           section.hidden = !(layer && map.hasLayer(layer));
         });
+        fit();
         relabel();
       }, 0);
     }
