@@ -175,6 +175,9 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .core.forms import EmptyForm
+    from .main.nav import menu
+
+    app.add_template_global(menu, "main_menu")
 
     @app.template_filter("pct")
     def pct(value: float | None, digits: int = 1) -> str:

@@ -78,6 +78,21 @@ def export(area: Area, round_: Round, rounds: list[Round]):
     return xlsx_response(_file_name("覆盖率", area, round_), [sheet])
 
 
+@bp.get("/<code>/townships")
+@area_and_round
+def townships(area: Area, round_: Round, rounds: list[Round]):
+    rows = services.ranked(services.level_figures(round_.id, area, AreaLevel.TOWNSHIP))
+    return render_template("coverage/ranking.html", area=area, round=round_, rounds=rounds, rows=rows,
+                           kind="townships", title=_("Ranking of townships"))
+
+
+@bp.get("/<code>/townships/export.xlsx")
+@area_and_round
+def townships_export(area: Area, round_: Round, rounds: list[Round]):
+    rows = services.ranked(services.level_figures(round_.id, area, AreaLevel.TOWNSHIP))
+    return xlsx_response(_file_name("乡镇(街道)排名", area, round_), [exports.areas_sheet("乡镇(街道)排名", rows)])
+
+
 @bp.get("/<code>/villages")
 @area_and_round
 def villages(area: Area, round_: Round, rounds: list[Round]):
