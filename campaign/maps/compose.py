@@ -67,7 +67,7 @@ def _popups() -> dict[str, str]:
         "warnings": "return '<strong>'+p.n+'</strong><br>'+p.l+(p.o?' · '+" + _js(_("overdue")) + ":'')"
                     "+'<br><a target=\"_top\" href=\"" + url_for("warnings.index") + "'+p.w+'\">'+"
                     + _js(_("Open the warning")) + "+'</a>';",
-        "households": "return '<strong>'+p.n+'</strong><br>'+(p.sl||" + _js(_("Not visited")) + ");",
+        "households": "return '<strong>'+p.n+'</strong><br>'+(p.sl||" + _js(_("Not yet visited")) + ");",
     }
 
 
@@ -89,11 +89,11 @@ def map_for(area, user, *, round_: Round | None, start, end, config):
                              Key(WITH_CASES, SHAPES["zero"], _("cases"), hollow=True)],
                             SHAPES["zero"], hollow=True, show=False, labels=True))
         chosen.append(Layer("targets", _("Certified and revoked targets"), layers.targets_layer(area, user, shift),
-                            popups["targets"], [Key(CERTIFIED, SHAPES["certified"], _("certified")),
-                                                Key(REVOKED, SHAPES["revoked"], _("revoked"))],
+                            popups["targets"], [Key(CERTIFIED, SHAPES["certified"], _("Certified")),
+                                                Key(REVOKED, SHAPES["revoked"], _("Revoked"))],
                             SHAPES["certified"], offset=(10, -10)))
         chosen.append(Layer("warnings", _("Open warnings"), layers.warnings_layer(area, user, shift, utcnow()),
-                            popups["warnings"], [Key(WARNING, SHAPES["warnings"], _("open")),
+                            popups["warnings"], [Key(WARNING, SHAPES["warnings"], _("Open")),
                                                  Key(OVERDUE, SHAPES["warnings"], _("overdue"))],
                             SHAPES["warnings"], offset=(-10, -10), show=False))
     else:
@@ -109,7 +109,7 @@ def map_for(area, user, *, round_: Round | None, start, end, config):
 
 def household_legend() -> list[Key]:
     """Where a household stands in the round, in the order a worker goes through them."""
-    labels = {None: _("Not visited"), Outcome.NOT_HOME: _("Not home"), Outcome.REFUSED: _("Refused"),
+    labels = {None: _("Not yet visited"), Outcome.NOT_HOME: _("Not home"), Outcome.REFUSED: _("Refused"),
               Outcome.REACHED: _("Reached and briefed"), Outcome.VACANT: _("Vacant or moved away")}
     return [Key(HOUSEHOLD_STATUS[status], SHAPES["households"], label) for status, label in labels.items()]
 
