@@ -1,8 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from campaign.areas.models import AreaLevel
+from campaign.pickers.fields import AreaCodeField, AreaCodesField
 
 from .models import Role
 from .passwords import MAX_LENGTH
@@ -42,9 +45,10 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=64)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     role = SelectField(_l("Role"), coerce=Role)
-    area_code = StringField(_l("Area code (township for officials, county for the county office)"),
-                            validators=[Optional(), Length(max=20)])
-    grid_codes = TextAreaField(_l("Grid codes (grid workers; one per line)"), validators=[Optional()])
+    area_code = AreaCodeField(_l("Area (township for officials, county for the county office)"),
+                              levels=[AreaLevel.CITY, AreaLevel.COUNTY, AreaLevel.TOWNSHIP],
+                              validators=[Optional(), Length(max=20)])
+    grid_codes = AreaCodesField(_l("Grids (grid workers)"), levels=[AreaLevel.GRID], validators=[Optional()])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=MAX_LENGTH)])
     must_change_password = BooleanField(_l("Must change the password at the next log-in"))
     remove_totp = BooleanField(_l("Remove two-step log-in (lost phone)"))

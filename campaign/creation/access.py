@@ -11,7 +11,7 @@ from campaign.areas.models import Area
 from campaign.areas.scope import within, within_any
 from campaign.extensions import db
 
-from .models import Certificate, CreationTarget, TargetKind
+from .models import Certificate, CreationTarget
 
 
 def targets_query(user=None, *, area: Area | None = None):
@@ -37,6 +37,6 @@ def certificates_query(user=None, *, area: Area | None = None):
 
 def unit_choices(user=None) -> list[SelectChoice]:
     """The schools and units a record (incident, warning, event) can be tied to, for a select field."""
-    targets = db.session.scalars(targets_query(user).where(CreationTarget.kind != TargetKind.COMMUNITY)
-                                 .order_by(Area.code, CreationTarget.name))
-    return [SelectChoice("", _("None"))] + [SelectChoice(str(t.id), f"{t.name}（{t.area.name}）") for t in targets]
+    from campaign.pickers.options import target_options  # the pickers use this module
+
+    return [SelectChoice("", _("None"))] + [o.choice(str(o.id)) for o in target_options(user)]

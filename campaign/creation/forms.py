@@ -4,6 +4,9 @@ from wtforms import BooleanField, Form, FormField, IntegerField, SelectField, St
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from campaign.areas.models import AreaLevel
+from campaign.pickers.fields import AreaCodeField, PickerSelect
+
 from .models import TargetKind, TargetStatus
 
 
@@ -14,6 +17,8 @@ def _target_id(value):
 class TargetSelectField(SelectField):
     """A school or unit a record is tied to; its choices come from ``access.unit_choices()``."""
 
+    widget = PickerSelect("target", "pickers.targets")
+
     def __init__(self, label=None, **kwargs):
         super().__init__(label or _l("School or unit (a registered creation target)"), coerce=_target_id,
                          validate_choice=True, **kwargs)
@@ -22,7 +27,8 @@ class TargetSelectField(SelectField):
 class TargetForm(FlaskForm):
     kind = SelectField(_l("Kind"), coerce=TargetKind)
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    area_code = StringField(_l("Area code"), validators=[DataRequired(), Length(max=20)])
+    area_code = AreaCodeField(_l("Area"), levels=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE],
+                              validators=[DataRequired(), Length(max=20)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=40)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=20)])
     headcount = IntegerField(_l("Headcount (students and staff, or employees)"), default=0,

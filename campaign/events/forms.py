@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from campaign.core.forms import DateField
 from campaign.creation.access import unit_choices
 from campaign.creation.forms import TargetSelectField
+from campaign.pickers.fields import AreaCodeField
 
 from .models import EventKind
 
@@ -15,7 +16,7 @@ from .models import EventKind
 class EventForm(FlaskForm):
     kind = SelectField(_l("Type"), coerce=EventKind)
     held_on = DateField(_l("Date"), validators=[DataRequired()])
-    area_code = StringField(_l("Area code"), validators=[DataRequired(), Length(max=20)])
+    area_code = AreaCodeField(_l("Area"), validators=[DataRequired(), Length(max=20)])
     target_id = TargetSelectField()
     target = StringField(_l("School or unit (optional)"), validators=[Optional(), Length(max=100)])
     attendees = IntegerField(_l("Attendees"), default=0, validators=[Optional(), NumberRange(0, 100_000)])

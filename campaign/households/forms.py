@@ -3,9 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from campaign.areas.models import AreaLevel
+from campaign.pickers.fields import AreaCodeField
+
 
 class HouseholdForm(FlaskForm):
-    grid_code = StringField(_l("Grid code"), validators=[DataRequired(), Length(max=20)])
+    grid_code = AreaCodeField(_l("Grid"), levels=[AreaLevel.GRID], validators=[DataRequired(), Length(max=20)])
     door_label = StringField(_l("Door label or address"), validators=[DataRequired(), Length(max=120)])
     head_name = StringField(_l("Head of household"), validators=[Optional(), Length(max=40)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])

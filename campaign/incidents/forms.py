@@ -4,15 +4,18 @@ from wtforms import DecimalField, SelectField, StringField, SubmitField, TextAre
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from campaign.areas.models import AreaLevel
 from campaign.core.forms import DateField
 from campaign.creation.access import unit_choices
 from campaign.creation.forms import TargetSelectField
+from campaign.pickers.fields import AreaCodeField
 
 from .models import FraudType, IncidentKind
 
 
 class IncidentForm(FlaskForm):
-    village_code = StringField(_l("Village or community code"), validators=[DataRequired(), Length(max=20)])
+    village_code = AreaCodeField(_l("Village / community"), levels=[AreaLevel.VILLAGE],
+                                 validators=[DataRequired(), Length(max=20)])
     kind = SelectField(_l("What was found"), coerce=IncidentKind, default=IncidentKind.CASE)
     target_id = TargetSelectField()
     occurred_on = DateField(_l("Date"), validators=[DataRequired()])

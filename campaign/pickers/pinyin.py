@@ -15,15 +15,16 @@ from campaign.core.text import fold
 
 _NOT_TYPED = re.compile(r"[\s'’·\-_.,，。、]+")
 _LATIN = re.compile(r"^[a-z0-9]+$")
+_WORD = re.compile(r"[a-z0-9]+")
 MAX_QUERY = 40
 
 
 @lru_cache(maxsize=100_000)
 def syllables(name: str) -> tuple[str, ...]:
     """The name's pinyin, a syllable per character (``城南社区`` → cheng nan she qu); a run of letters or
-    digits (``第12网格`` → di 12 wang ge) stays one piece."""
+    digits (``第12网格`` → di 12 wang ge) stays one piece, and anything else (brackets, dots) is left out."""
     pieces = lazy_pinyin(name, style=Style.NORMAL, errors="default", v_to_u=False)
-    return tuple(p for piece in pieces for p in _NOT_TYPED.sub(" ", piece.lower()).split())
+    return tuple(p for piece in pieces for p in _WORD.findall(fold(piece).lower()))
 
 
 def spelling(name: str) -> str:

@@ -11,6 +11,7 @@ from campaign.areas.models import AreaLevel
 from campaign.core.caching import no_store
 
 from . import options, pinyin
+from .fields import picker_attrs
 
 bp = Blueprint("pickers", __name__, url_prefix="/api/v1/pickers")
 
@@ -20,6 +21,9 @@ def require_login():
     if not current_user.is_authenticated:
         return jsonify(error="log in first"), 401
     return None
+
+
+bp.add_app_template_global(picker_attrs, "picker_attrs")  # for pickers written by hand (the visits table)
 
 
 @bp.app_template_filter("pinyin")

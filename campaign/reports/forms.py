@@ -8,13 +8,14 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from campaign.core.forms import DateField
+from campaign.pickers.fields import PickerSelect
 
 from .numbers import NUMBER_MAX
 from .periods import PeriodKind, period_bounds
 
 
 class ReportForm(FlaskForm):
-    area = SelectField(_l("Area"), validators=[DataRequired()])
+    area = SelectField(_l("Area"), validators=[DataRequired()], widget=PickerSelect("area"))
     period = RadioField(_l("Period"), choices=[(k.value, k.label) for k in PeriodKind], default=PeriodKind.MONTH.value,
                         validators=[DataRequired()])
     day = DateField(_l("Day in the period"), validators=[Optional()])

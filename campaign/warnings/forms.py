@@ -4,9 +4,11 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField, Submit
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from campaign.areas.models import AreaLevel
 from campaign.core.forms import DateTimeLocalField
 from campaign.creation.access import unit_choices
 from campaign.creation.forms import TargetSelectField
+from campaign.pickers.fields import AreaCodeField, PickerSelect
 
 from .models import AttemptKind, Level, WarningOutcome
 
@@ -16,7 +18,8 @@ def _choices(enum_cls):
 
 
 class WarningForm(FlaskForm):
-    area_code = StringField(_l("Village, community or grid code"), validators=[DataRequired(), Length(max=20)])
+    area_code = AreaCodeField(_l("Village, community or grid"), levels=[AreaLevel.VILLAGE, AreaLevel.GRID],
+                              validators=[DataRequired(), Length(max=20)])
     resident = StringField(_l("Resident or household"), validators=[DataRequired(), Length(max=60)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     level = SelectField(_l("Level"), coerce=Level)
@@ -32,7 +35,7 @@ class WarningForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    worker = SelectField(_l("Grid worker"), coerce=int)
+    worker = SelectField(_l("Grid worker"), coerce=int, widget=PickerSelect("worker"))
     submit = SubmitField(_l("Assign"))
 
 
