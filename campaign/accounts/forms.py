@@ -42,7 +42,7 @@ class PolicyForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
-    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=64)])
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=64)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
     role = SelectField(_l("Role"), coerce=Role)
     area_code = AreaCodeField(_l("Area (township for officials, county for the county office)"),

@@ -345,7 +345,7 @@ SUBJECTS: dict[str, Subject] = {
         lambda i: url_for("households.show", household_id=i), name_field="door_label"),
     "user": Subject(
         _l("User account"),
-        {"username": _l("User name"), "display_name": _l("Name"), "role": _l("Role"), "active": _l("Active"),
+        {"username": _l("User name"), "display_name": _l("Full name"), "role": _l("Role"), "active": _l("Active"),
          "area": _l("Area"), "grids": _l("Grids"),
          "must_change_password": _l("Must change the password at the next log-in"),
          "totp_enabled": _l("Two-step log-in"), "password_reset": _l("Password set by the county office"),

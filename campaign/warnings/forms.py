@@ -51,7 +51,7 @@ class AttemptForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    outcome = SelectField(_l("Outcome"), coerce=WarningOutcome)
+    outcome = SelectField(_l("Outcome of the warning"), coerce=WarningOutcome)
     loss_prevented = DecimalField(_l("Loss prevented (yuan)"), places=2, default=0,
                                   validators=[Optional(), NumberRange(min=0)])
     submit = SubmitField(_l("Close the warning"))
