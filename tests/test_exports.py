@@ -225,7 +225,7 @@ def test_visits_export_is_every_visit_of_the_page_with_names_masked(client, auth
     assert len(rows) == 3
     assert [r["走访时间"] for r in rows] == sorted((r["走访时间"] for r in rows), reverse=True)
     assert {r["村(社区)"] for r in rows} == {"城南社区"} and {r["户主"] for r in rows} == {"张**"}
-    assert {r["结果"] for r in rows} == {"已入户宣传", "不在家"}
+    assert {r["走访结果"] for r in rows} == {"已入户宣传", "不在家"}
     assert sheet["A2"].number_format == "yyyy-mm-dd hh:mm"
     first = rows[-1]  # the oldest: visiting.BASE, in 宁陕's time
     assert first["走访时间"] == visiting.BASE.astimezone(exports.zone()).replace(tzinfo=None)

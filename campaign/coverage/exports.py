@@ -28,7 +28,7 @@ FIGURE_COLUMNS = [
 ]
 VISIT_COLUMNS = [
     ExportColumn("走访时间", "datetime"), ExportColumn("村(社区)", width=16), ExportColumn("网格", width=20),
-    ExportColumn("门牌/地址", width=16), ExportColumn("户主"), ExportColumn("结果", width=14),
+    ExportColumn("门牌/地址", width=16), ExportColumn("户主"), ExportColumn("走访结果", width=14),
     ExportColumn("宣传人数", "int"), ExportColumn("安装反诈APP", "int"), ExportColumn("风险", width=24),
     ExportColumn("定位", width=16), ExportColumn("距门(米)", "int"), ExportColumn("定位精度(米)", "int"),
     ExportColumn("过快"), ExportColumn("时间存疑"), ExportColumn("手机时间", "datetime"),

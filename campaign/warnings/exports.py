@@ -22,8 +22,8 @@ KINDS = {"received_at": "datetime"}
 LEVEL_NAMES = {level: name for name, level in LEVELS.items() if not name.isascii()}
 EXPORT_COLUMNS = [ExportColumn(c.header, KINDS.get(c.key, "text")) for c in COLUMNS] + [
     ExportColumn("村(社区)或网格", width=18), ExportColumn("见面截止时间", "datetime"), ExportColumn("网格员"),
-    ExportColumn("首次见面时间", "datetime"), ExportColumn("状态", width=12), ExportColumn("结果", width=12),
-    ExportColumn("关闭时间", "datetime"), ExportColumn("避免损失(元)", "money")]
+    ExportColumn("首次见面时间", "datetime"), ExportColumn("状态", width=12), ExportColumn("处置结果", width=12),
+    ExportColumn("办结时间", "datetime"), ExportColumn("避免损失(元)", "money")]
 
 
 def _state(deadline: datetime, first_face: datetime | None, closed: datetime | None, now: datetime) -> str:
