@@ -107,7 +107,7 @@ def test_worker_is_sent_from_coverage_index_to_their_grid(client, auth, ranked_c
 def test_home_shows_the_current_round_and_its_coverage(client, auth, ranked_county):
     auth.login("official_a")
     page = client.get("/").get_data(as_text=True)
-    assert "当前行动" in page and "%" in page
+    assert "当前敲门行动" in page and "%" in page
     auth.logout()
     auth.login("worker_a")
     assert "开始敲门走访" in client.get("/").get_data(as_text=True)
