@@ -43,7 +43,7 @@ TERMS: tuple[Term, ...] = (
     # names
     Term("thing_name", "name of a thing (area, round, creation target)", "名称",
          (r"^name$", r"\bname of the (target|round|area)\b", r"^give (a|the) name\b", r"^the name is empty\b",
-          r"\bthe round a name\b", r"\bthe name is taken from\b", r"\bcolumns code, name\b"),
+          r"\bthe round a name\b", r"\bthe name is taken from\b", r"\bcolumns code, name\b", r"\btype a name\b"),
          "area, round and target forms; import columns; the report workbook", avoid=("姓名",),
          note="The English label “Name” is used for things only; a person's name is “Full name”.", label="Name"),
     Term("person_name", "name of a person (user, head of household, victim)", "姓名",
@@ -167,9 +167,12 @@ TERMS: tuple[Term, ...] = (
     Term("certificate", "certificate", "证书", (r"\bcertificates?\b",), "creation, verification", also=("证",),
          avoid=("证明书", "奖状"), label="Certificate"),
     Term("review", "review (复核) of a certified target after an incident", "复核",
-         (r"\(复核\)", r"\b(for|to|after) review\b", r"\bsignals and review\b"), "creation, home page",
-         avoid=("审核", "审查"), label="Review (复核)",
-         exceptions={"Send back for review": "an application sent back to work on: 退回整改, not a 复核"}),
+         (r"\(复核\)", r"(?<!back )\b(for|to|after) review\b", r"\bsignals and review\b"), "creation, home page",
+         avoid=("审核", "审查"), label="Review (复核)"),
+    Term("send_back", "send an application for acceptance back to be worked on", "退回整改",
+         (r"\bsen[dt]\b.*\bback for review\b",), "creation life cycle", also=("退回",), avoid=("复核", "驳回"),
+         note="The English says “back for review”; the target goes back to 创建中, not to a 复核.",
+         label="Send back for review"),
     Term("audit_log", "audit log", "审计日志", (r"\baudit log\b",), "audit, households",
          avoid=("审核日志", "操作日志"), label="Audit log"),
 )
@@ -179,7 +182,7 @@ BY_KEY = {term.key: term for term in TERMS}
 # Concepts that must never share a word (label, or one's term in the other's messages).
 DISTINCT: tuple[tuple[str, str], ...] = (
     ("thing_name", "person_name"), ("visit_outcome", "warning_outcome"), ("open_warning", "open_page"),
-    ("open_warning", "closed_warning"), ("review", "acceptance"), ("visit", "call_back"),
+    ("open_warning", "closed_warning"), ("review", "acceptance"), ("review", "send_back"), ("visit", "call_back"),
     ("certify", "revoke"),
 )
 
