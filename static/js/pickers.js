@@ -110,6 +110,9 @@
       };
     }
     const picker = new TomSelect(field, settings);
+    // Tom Select hides the field (kept for the form's value) and points its label at its own search box,
+    // which screen readers use instead: the field leaves the accessibility tree rather than stay unnamed.
+    field.setAttribute("aria-hidden", "true");
     if (field.classList.contains("is-invalid")) picker.wrapper.classList.add("is-invalid");
   }
 
