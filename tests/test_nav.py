@@ -137,13 +137,14 @@ def test_rankings_link_across_and_back_in_the_same_round(client, auth, two_round
     auth.login("admin")
     for kind in ("townships", "villages", "workers"):
         page = client.get(f"/coverage/610923/{kind}?round={older}").get_data(as_text=True)
-        across = page[page.index('class="d-flex flex-wrap align-items-center gap-2 ranking-links"'):]
-        across = across[:across.index("</ul>")]
+        across = page[page.index('ranking-links"'):]
+        across = across[:across.index("</nav>")]
         hrefs = links(across)
         assert [urlsplit(h).path for h in hrefs] == ["/coverage/610923", "/coverage/610923/townships",
                                                      "/coverage/610923/villages", "/coverage/610923/workers"]
         assert all(query(h)["round"] == [older] for h in hrefs)
         assert f'href="/coverage/610923/{kind}?round={older}" data-ranking="{kind}" aria-current="page"' in across
+        assert across.count("aria-current") == 1
     townships = client.get(f"/coverage/610923/townships?round={older}").get_data(as_text=True)
     assert "城关镇" in townships and "四亩地镇" in townships
     assert client.get(f"/coverage/610923/townships/export.xlsx?round={older}").status_code == 200
@@ -204,6 +205,12 @@ def test_county_offices_bar_is_one_line_with_the_user_menu_on_screen(live_server
     page.click("[data-nav=fieldwork] a[href='/visits/table']")
     page.wait_for_url(re.compile(r".*/visits/table$"))
     assert page.locator("[data-nav=fieldwork] > button.active").count() == 1
+    if SHOTS:
+        page.goto(live_server + "/coverage/610923/villages")
+        page.click("[data-nav=figures] > button")
+        page.screenshot(path=f"{SHOTS}/ranking-{language}-{width}.png")
+        page.goto(live_server + "/coverage/610923100")
+        page.screenshot(path=f"{SHOTS}/coverage-{language}-{width}.png", full_page=True)
     context.close()
 
 
@@ -217,6 +224,8 @@ def test_phone_menu_opens_its_groups_and_logs_out(live_server, browser, two_roun
     page.click("[data-nav=safety] > button")
     item = page.locator("[data-nav=safety] a[href='/warnings/']")
     assert item.is_visible() and item.bounding_box()["height"] >= 44
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/phone-menu.png", full_page=True)
     page.click("#user-menu")
     page.click("[data-nav=user] form[action='/logout'] button")
     page.wait_for_url(re.compile(r".*/login.*"))
