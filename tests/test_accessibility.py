@@ -18,13 +18,13 @@ import pytest
 from werkzeug.serving import make_server
 
 from campaign import create_app
-from campaign.accounts.models import Role
 from campaign.creation import services as creation
 from campaign.creation.models import TargetKind
 from campaign.events.models import EventKind, PublicityEvent
-from campaign.extensions import db
+from campaign.extensions import db, limiter
 from campaign.incidents.models import FraudType, Incident
 from campaign.jobs import runner as jobs
+from campaign.main import trend
 from campaign.visits.services import record_visits
 from campaign.warnings.models import FraudWarning, Level
 
@@ -41,6 +41,8 @@ def site(_schema, database_url):
     """A live server on a county with a round, visits, a warning, an event, an incident and creation targets."""
     app = create_app(_test_config(database_url))
     app.jinja_env.bytecode_cache = TEMPLATES
+    limiter.reset()  # log-ins of earlier tests count for nothing here
+    trend.forget()
     with app.app_context():
         c = factories.small_county()
         round_ = factories.RoundFactory(area=c.root)
@@ -61,7 +63,6 @@ def site(_schema, database_url):
         db.session.add(event)
         target = creation.create_target(area=c.village_a, fields=creation.check_fields(
             kind=TargetKind.COMMUNITY, name="", area=c.village_a), user=c.official_a)
-        factories.UserFactory(username="worker_c", role=Role.WORKER, grids=[c.grid_a2])
         db.session.commit()
         ids = {"household": h0.id, "warning": warning.id, "event": event.id, "target": target.id,
                "round": round_.id, "worker": c.worker_a.id}
@@ -72,6 +73,8 @@ def site(_schema, database_url):
     server.shutdown()
     thread.join()
     jobs.wait_all()
+    trend.wait_counting()  # the county's trend is counted in the background
+    trend.forget()
     with app.app_context():
         clear_tables()
         db.engine.dispose()
