@@ -36,6 +36,9 @@ def initials(name: str) -> str:
     return "".join(s[0] for s in syllables(name))
 
 
+_initials = lru_cache(maxsize=100_000)(initials)
+
+
 def normalise(query: str) -> str:
     """What the user typed, folded (full-width to half-width, lower case) without spaces or separators."""
     return _NOT_TYPED.sub("", fold(query or "").lower())[:MAX_QUERY]
@@ -86,7 +89,7 @@ def rank(query: str, name: str, code: str = "") -> int | None:
     if not _LATIN.match(query):
         return None
     parts = syllables(name)
-    if not parts:
+    if not parts or query[0] not in _initials(name):  # most names, at C speed
         return None
     start = _spells(parts, query)
     if start is None:
