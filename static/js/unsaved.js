@@ -24,8 +24,10 @@
 
   const unsaved = (form) => !form.dataset.submitting && saved.has(form) && saved.get(form) !== state(form);
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", remember);
-  else remember();
+  // After every other DOMContentLoaded handler: a picker that dresses up a <select> may set its value then.
+  const later = () => window.setTimeout(remember, 0);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", later);
+  else later();
   // Back to a page kept in the browser's cache: what it shows is what the server has.
   window.addEventListener("pageshow", (event) => { if (event.persisted) remember(); });
 
