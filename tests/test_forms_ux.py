@@ -224,6 +224,17 @@ def test_revoke_and_delete_buttons_ask_naming_the_target(app, client, auth, coun
     assert 'data-confirm="Delete the creation target “四亩地村”?"' in page
 
 
+def test_the_long_forms_warn_before_unsaved_changes_are_left(app, client, auth, county, certified):
+    warning_id = _warning(app, county.grid_a1.id)
+    auth.login("official_a")
+    for url in ("/households/new", f"/households/{county.households_a[0].id}/edit", "/creation/new",
+                f"/creation/{certified}/edit", "/incidents/new", "/events/new", "/warnings/new",
+                f"/warnings/{warning_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "data-unsaved-warning" in page, url
+        assert "/static/js/unsaved.js" in page, url
+
+
 def test_the_favicon_and_the_app_icon_are_served(client):
     assert client.get("/favicon.ico").status_code == 200
     assert client.get("/static/img/apple-touch-icon.png").mimetype == "image/png"
