@@ -29,7 +29,7 @@ from campaign.visits.services import record_visits
 from campaign.warnings.models import FraudWarning, Level
 
 from . import factories, visiting
-from .browser import ARGS, CHROMIUM
+from .browser import ARGS, CHROMIUM, log_in
 from .conftest import TEMPLATES, _test_config, clear_tables
 
 SERIOUS = ("serious", "critical")
@@ -133,6 +133,15 @@ def in_language(context, base: str, language: str) -> None:
         assert context.request.post(f"{base}/lang/{language}", form={"next": "/"}).ok
 
 
+def logged_in(chromium, base: str, username: str, language: str):
+    """A context of its own for the user, logged in, in the language."""
+    context = chromium.new_context(locale="zh-CN", **VIEWPORTS[username])
+    page = context.new_page()
+    log_in(page, base, username)
+    in_language(context, base, language)
+    return context, page
+
+
 def visit(page, url: str, language: str) -> str | None:
     """Opens the page; what is wrong with it before any check, if anything."""
     response = page.goto(url)
@@ -169,17 +178,37 @@ def test_log_in_page(site, chromium, language):
 @pytest.mark.parametrize("username", list(PAGES))
 def test_each_roles_pages(site, chromium, username, language):
     base, ids = site
-    context = chromium.new_context(locale="zh-CN", **VIEWPORTS[username])
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", "test-password-1")
-    page.click("main button[type=submit]")
-    page.wait_for_url(base + "/")
-    in_language(context, base, language)
+    context, page = logged_in(chromium, base, username, language)
     found = []
     for path in PAGES[username]:
         path = path.format(**ids)
         found += check(page, base + path, language, f"{username} {language} {path}")
+    context.close()
+    assert found == [], "\n".join(found)
+
+
+# Forms sent empty: their error messages and the fields marked invalid must read as well as the rest.
+SENT_EMPTY = ["/households/new?grid=610923100001001", "/incidents/new", "/events/new", "/warnings/new",
+              "/creation/new", "/users/new", "/rounds/new"]
+SEND = """() => { const form = document.querySelector('main form[method=post]');
+                  form.noValidate = true; form.requestSubmit(); }"""
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_forms_with_their_errors(site, chromium, language):
+    base, _ids = site
+    context, page = logged_in(chromium, base, "admin", language)
+    found = []
+    for path in SENT_EMPTY:
+        where = f"admin {language} {path} sent empty"
+        wrong = visit(page, base + path, language)
+        if wrong:
+            found.append(f"{where}: {wrong}")
+            continue
+        with page.expect_navigation():
+            page.evaluate(SEND)
+        if not page.locator("main .is-invalid, main .alert-danger").count():
+            found.append(f"{where}: no error shown")
+        found += violations(page, where)
     context.close()
     assert found == [], "\n".join(found)
