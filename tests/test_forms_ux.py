@@ -116,8 +116,10 @@ def _warning(app, area_id, household_id=None):
 
 def _selected(page: str) -> str | None:
     select = re.search(r'<select[^>]*name="assign-worker".*?</select>', page, re.S).group(0)
-    found = re.search(r'<option selected value="(\d+)"|<option value="(\d+)" selected', select)
-    return next(v for v in found.groups() if v) if found else None
+    for option in re.findall(r"<option\b[^>]*>", select):
+        if re.search(r"\sselected(\s|>|=)", option):
+            return re.search(r'value="([^"]*)"', option).group(1)
+    return None
 
 
 def test_the_assign_form_offers_the_worker_of_the_warnings_grid(app, client, auth, county, two_workers):
