@@ -262,9 +262,11 @@ def test_leaving_the_criteria_form_after_a_change_asks_first(app, live_server, d
 
     page.on("dialog", answer)
     log_in(page, live_server, "admin")
-    page.goto(live_server + "/creation/criteria")
-    page.click(".navbar-brand")  # nothing typed yet: leaving asks nothing
-    page.wait_for_url(live_server + "/")
+    for url in ("/creation/criteria", "/incidents/new", "/warnings/new", "/creation/new"):  # some with pickers
+        page.goto(live_server + url)
+        page.wait_for_load_state("load")
+        page.click(".navbar-brand")  # nothing typed yet: leaving asks nothing
+        page.wait_for_url(live_server + "/")
     assert dialogs == []
 
     page.goto(live_server + "/creation/criteria")
