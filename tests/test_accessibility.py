@@ -98,11 +98,10 @@ TOWN, GRID = "610923100", "610923100001001"
 FORMS = ["/households/new?grid=610923100001001", "/households/{household}/edit", "/events/new",
          "/warnings/{warning}"]
 PAGES = {
-    "admin": ["/", "/coverage/", f"/coverage/{TOWN}", "/coverage/610923/villages", "/coverage/610923/workers",
-              "/visits/table", "/visits/table/map", "/maps/610923", "/maps/610923/frame", *FORMS, "/incidents/new",
-              "/warnings/new",
-              "/creation/new", "/creation/criteria", "/users/new", "/users/{worker}/edit", "/rounds/new",
-              "/reports/"],
+    "admin": ["/", "/coverage/", f"/coverage/{TOWN}", "/coverage/610923/townships", "/coverage/610923/villages",
+              "/coverage/610923/workers", "/visits/table", "/visits/table/map", "/maps/610923", "/maps/610923/frame",
+              *FORMS, "/incidents/new", "/warnings/new", "/creation/new", "/creation/criteria", "/users/new",
+              "/users/{worker}/edit", "/rounds/new", "/reports/"],
     "official_a": ["/", "/coverage/", f"/coverage/{GRID}", f"/coverage/{TOWN}/villages", f"/coverage/{TOWN}/workers",
                    f"/visits/table?area={TOWN}", f"/visits/table/map?area={TOWN}",
                    f"/maps/{TOWN}", f"/maps/{TOWN}/frame", *FORMS, "/incidents/new",
