@@ -135,6 +135,8 @@ def test_builder_uses_the_apps_assets_one_layer_per_theme_and_a_legend(ctx, mapp
     served = page(m, nonce="n0nce")
     assert served.count("<script") == served.count('<script nonce="n0nce">') + served.count("<script src=")
     assert served.count('<script nonce="n0nce">') == 2  # Folium's globals in the head, then the map itself
+    assert "user-scalable=no" not in served and "maximum-scale" not in served  # people may pinch-zoom
+    assert 'name="viewport"' in served
 
 
 def test_map_frame_is_framed_only_by_us_and_keeps_to_the_users_area(client, auth, mapped):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import folium
@@ -177,6 +178,9 @@ def page(m: folium.Map, *, nonce: str, title: str = "", lang: str = "zh-CN") -> 
     for child in figure._children.values():
         child.render()
     head = figure.header.render().replace("<script>", f'<script nonce="{nonce}">')
+    # Folium's viewport forbids pinch zoom (maximum-scale=1.0, user-scalable=no): people who need to
+    # enlarge the page must be able to (WCAG 1.4.4); the map's own zoom is unaffected.
+    head = re.sub(r",\s*maximum-scale=1\.0,\s*user-scalable=no", "", head)
     return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<title>{escape(title)}</title>\n{head}\n'
             f"</head>\n<body>\n{figure.html.render()}\n"
             f'<script nonce="{nonce}">\n{figure.script.render()}\n</script>\n</body>\n</html>\n')
