@@ -1,6 +1,7 @@
 """Issue 15: the visits table (/visits/table) at city scale: the first page of each filter, through the route.
 
 python -m bench.visit_table [--db sqlite|postgres|all] [--visits N] [--runs R]
+python -m bench.visit_table --demo-city [URL]    # the city demo's database, e.g. its 6 million visits
 
 The database (bench/out/visit_table_<N>.sqlite, or bench_visit_table_<N> on PostgreSQL) is built once
 with core inserts and reused: a city of 10 counties, 200 townships, 2,000 villages and 6,000 grids,
@@ -222,11 +223,18 @@ def build(kind: str, visits: int) -> str:
     return url
 
 
-def _cases() -> list[tuple[str, str, str]]:
+def _synthetic_codes() -> dict[str, str]:
+    """The areas the cases filter on, in the city this module builds."""
+    return {"county": f"{CITY}10", "village": f"{CITY}10110010", "grid": f"{CITY}10110010003",
+            "township_grid": f"{CITY}01101001001", "worker": f"gw{CITY}01101001001",
+            "admin": "admin", "official": "official", "password": PASSWORD}
+
+
+def _cases(codes: dict[str, str]) -> list[tuple[str, str, str]]:
     """(label, user, query string): the city office over the whole city, then a township official."""
     today = local_today()
     week = f"start={today - timedelta(days=30)}&end={today - timedelta(days=24)}"
-    county, village, grid = f"{CITY}10", f"{CITY}10110010", f"{CITY}10110010003"
+    county, village, grid = codes["county"], codes["village"], codes["grid"]
     return [
         ("city: no filter (newest first)", "admin", ""),
         ("city: a county", "admin", f"area={county}"),
@@ -254,7 +262,7 @@ def _cases() -> list[tuple[str, str, str]]:
         ("township: outcome refused, a week", "official", f"outcome=refused&{week}"),
         ("township: sorted by worker", "official", "sort=worker"),
         ("township: a worker, sorted by GPS class", "official", "worker={worker}&sort=geo"),
-        ("township: one of its grids", "official", f"area={CITY}01101001001"),
+        ("township: one of its grids", "official", f"area={codes['township_grid']}"),
     ]
 
 
@@ -297,17 +305,19 @@ def _floor(app, user: str, query: str, runs: int) -> tuple[float, float, str]:
     return medians[0], medians[1], source
 
 
-def measure(url: str, runs: int) -> list[tuple[str, list[float], float, float, str]]:
+def measure(url: str, runs: int,
+            codes: dict[str, str] | None = None) -> list[tuple[str, list[float], float, float, str]]:
+    codes = codes or _synthetic_codes()
     app = make_app(url)
     clients = {}
     for user in ("admin", "official"):
         clients[user] = app.test_client()
-        response = clients[user].post("/login", data={"username": user, "password": PASSWORD})
+        response = clients[user].post("/login", data={"username": codes[user], "password": codes["password"]})
         assert response.status_code == 302, response.status_code
     with app.app_context():
-        worker = db.session.scalar(sa.select(User.id).where(User.username == f"gw{CITY}01101001001"))
+        worker = db.session.scalar(sa.select(User.id).where(User.username == codes["worker"]))
     results = []
-    for label, user, query in _cases():
+    for label, user, query in _cases(codes):
         query = query.replace("{worker}", str(worker))
         times = []
         for n in range(runs + 1):
@@ -317,7 +327,7 @@ def measure(url: str, runs: int) -> list[tuple[str, list[float], float, float, s
             if n:
                 times.append((time.perf_counter() - started) * 1000)
         with app.app_context():
-            page, counted, source = _floor(app, user, query, runs)
+            page, counted, source = _floor(app, codes[user], query, runs)
         results.append((label, times, page, counted, source))
         row(label, _stats(times), f"floor {page:.0f} + {counted:.0f} ms (page + count: {source})",
             max(times) < TARGET_MS)
@@ -340,6 +350,49 @@ def run(kinds: list[str], visits: int = 1_000_000, runs: int = 5) -> None:
         print(f"  load average {_load()}")
 
 
+def demo_city_codes(url: str) -> dict[str, str]:
+    """The cases' areas and users in the city demo (``flask demo --scale city``, as bench/base.py builds
+    it, with bench/visits.py's visits): its county office, the official of its largest township (made by
+    bench/dashboard.py), its first county, its largest village, a grid of it and that grid's worker."""
+    from campaign.accounts.services import create_user
+    from campaign.demo.builder import DEMO_PASSWORD
+
+    official = "bench_township"
+    with make_app(url).app_context():
+        def first(level, parent=None, order=Area.code):
+            query = sa.select(Area).where(Area.level == level)
+            if parent is not None:
+                query = query.where(Area.code.startswith(parent.code))
+            return db.session.scalar(query.order_by(order).limit(1))
+        county = first(AreaLevel.COUNTY)
+        village = first(AreaLevel.VILLAGE, order=Area.household_count.desc())
+        grid = first(AreaLevel.GRID, village)
+        town = first(AreaLevel.TOWNSHIP, order=Area.household_count.desc())
+        township_grid = first(AreaLevel.GRID, town)
+        if db.session.scalar(sa.select(User.id).where(User.username == official)) is None:
+            create_user(username=official, display_name="基准乡镇干部", role=Role.OFFICIAL, area=town,
+                        password=DEMO_PASSWORD)
+            db.session.commit()
+        worker = db.session.scalar(sa.select(User.username).join(user_grid, user_grid.c.user_id == User.id)
+                                   .where(user_grid.c.area_id == township_grid.id).limit(1))
+        admin = db.session.scalar(sa.select(User.username).where(User.role == Role.COUNTY)
+                                  .join(Area, Area.id == User.area_id).where(Area.parent_id.is_(None)).limit(1))
+        return {"county": county.code, "village": village.code, "grid": grid.code,
+                "township_grid": township_grid.code, "worker": worker, "admin": admin, "official": official,
+                "password": DEMO_PASSWORD}
+
+
+def run_demo_city(url: str, runs: int) -> None:
+    """The same cases on the city demo's database (about 6 million visits once bench/visits.py loaded them)."""
+    with make_app(url).app_context():
+        visits = db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
+    kind = "postgres" if url.startswith("postgresql") else "sqlite"
+    print(f"\n[visits table, city demo, {visits:,} visits · {kind}] load average {_load()}")
+    print(f"  {'first page of /visits/table':<46} {'min / median / max':>22}   target < {TARGET_MS} ms")
+    measure(url, runs, demo_city_codes(url))
+    print(f"  load average {_load()}")
+
+
 def _load() -> str:
     return " ".join(f"{n:.1f}" for n in os.getloadavg())
 
@@ -349,7 +402,13 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "all"], default="all")
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--demo-city", metavar="URL", nargs="?", const=f"sqlite:///{OUT / 'city.sqlite'}",
+                        help="measure on the city demo's database instead (default bench/out/city.sqlite, "
+                             "its visits loaded by bench/visits.py or bench/dashboard.py)")
     args = parser.parse_args()
+    if args.demo_city:
+        run_demo_city(args.demo_city, args.runs)
+        return
     kinds = ["sqlite", "postgres"] if args.db == "all" else [args.db]
     if "postgres" in kinds and not postgres_reachable():
         kinds.remove("postgres")
