@@ -23,6 +23,7 @@ TABLE_INDEXES = (
     sa.Index("ix_visit_time", Visit.visited_at, Visit.id),
     sa.Index("ix_visit_outcome_time", Visit.outcome, Visit.visited_at),
     sa.Index("ix_visit_geo_time", Visit.geo, Visit.visited_at),
+    sa.Index("ix_visit_review_time", Visit.review_state, Visit.visited_at),  # migration c1a0a0000014
     sa.Index("ix_visit_too_fast_time", Visit.visited_at, sqlite_where=sa.text("too_fast = 1"),
              postgresql_where=sa.text("too_fast")),
     sa.Index("ix_visit_untrusted_time", Visit.visited_at, sqlite_where=sa.text("time_trusted = 0"),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 
 from campaign.core.types import UTCDateTime, enum_column, utcnow
 from campaign.extensions import db
+from campaign.review.states import ReviewState
 
 
 class Outcome(enum.StrEnum):
@@ -103,9 +104,16 @@ class Visit(db.Model):
     clock_offset_ms: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     time_trusted: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # Review (审核, campaign/review): a rejected visit counts in no household's state or figure.
+    review_state: so.Mapped[ReviewState] = so.mapped_column(
+        enum_column(ReviewState), default=ReviewState.RECEIVED, server_default=ReviewState.RECEIVED.value)
+    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+    reviewed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    review_note: so.Mapped[str] = so.mapped_column(sa.String(500), default="", server_default="")
 
     household = so.relationship("Household")
-    worker = so.relationship("User")
+    worker = so.relationship("User", foreign_keys=[worker_id])
+    reviewed_by = so.relationship("User", foreign_keys=[reviewed_by_id])
     round = so.relationship("Round")
 
     @hybrid_property
