@@ -2,6 +2,9 @@
 
 The incremental path in ``services`` keeps these current; this is the independent recomputation
 used after bulk loads, by ``flask rebuild-tallies``, and by the tests that prove the two agree.
+
+A rejected visit (已作废, campaign/review) is left out of household states, people briefed, installs
+and the worker who reached a household; it still counts as a visit record, with its signals.
 """
 from __future__ import annotations
 
@@ -9,12 +12,16 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from campaign.core.upsert import is_postgres
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.review.states import ReviewState
+from campaign.rounds.models import Round
 
 from .models import TALLY_COLUMNS, GeoCheck, GridTally, Outcome, RoundHousehold, Visit, WorkerTally
 
 FLAGGED = Visit.flagged
+COUNTED = Visit.review_state != ReviewState.REJECTED  # a visit that counts in the household's state
 
 
 def _int(expr):
@@ -22,6 +29,8 @@ def _int(expr):
 
 
 def rebuild_round(round_id: int) -> None:
+    if is_postgres():  # reviews hold the round's row shared while they change its tallies (review.services)
+        db.session.execute(sa.select(Round.id).where(Round.id == round_id).with_for_update())
     for model in (RoundHousehold, GridTally, WorkerTally):
         db.session.execute(sa.delete(model).where(model.round_id == round_id))
     _rebuild_households(round_id)
@@ -43,7 +52,7 @@ def _rebuild_households(round_id: int) -> None:
         sa.func.max(Visit.people_briefed).over(**everything).label("people_briefed"),
         sa.func.max(Visit.app_installs).over(**everything).label("app_installs"),
         sa.func.max(Visit.visited_at).over(**everything).label("last_visit_at"),
-    ).where(Visit.round_id == round_id).subquery()
+    ).where(Visit.round_id == round_id, COUNTED).subquery()
     status = sa.case((per_visit.c.ever_reached == 1, Outcome.REACHED.value), else_=per_visit.c.outcome)
     select = (
         sa.select(sa.literal(round_id), per_visit.c.household_id, Household.grid_id, status, per_visit.c.last_visit_at,
@@ -86,7 +95,7 @@ def _rebuild_workers(round_id: int) -> None:
     first = sa.select(
         Visit.worker_id,
         sa.func.row_number().over(partition_by=Visit.household_id, order_by=Visit.id).label("n"),
-    ).where(Visit.round_id == round_id, Visit.outcome == Outcome.REACHED).subquery()
+    ).where(Visit.round_id == round_id, Visit.outcome == Outcome.REACHED, COUNTED).subquery()
     for worker_id, reached in db.session.execute(
             sa.select(first.c.worker_id, sa.func.count()).where(first.c.n == 1).group_by(first.c.worker_id)):
         figures[worker_id]["reached"] = int(reached)
