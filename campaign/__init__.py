@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from .maps.views import bp as maps_bp
     from .pickers.views import bp as pickers_bp
     from .reports.views import bp as reports_bp
+    from .review.views import bp as review_bp
     from .risk.views import bp as risk_bp
     from .rounds.views import bp as rounds_bp
     from .visits.table import bp as visit_table_bp
@@ -123,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, account_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp,
                       api_bp, incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp,
-                      maps_bp, jobs_bp, reports_bp, visit_table_bp, pickers_bp, risk_bp):
+                      maps_bp, jobs_bp, reports_bp, visit_table_bp, pickers_bp, risk_bp, review_bp):
         app.register_blueprint(blueprint)
 
 
