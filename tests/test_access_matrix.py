@@ -22,6 +22,7 @@ from campaign.incidents.models import FraudType, Incident
 from campaign.jobs.models import Job, JobState
 from campaign.rounds.models import Round
 from campaign.visits.models import GridTally, Visit
+from campaign.visits.services import record_visits
 from campaign.warnings.models import FraudWarning, Level, WarningAttempt
 
 from . import factories, visiting
@@ -120,6 +121,15 @@ MATRIX = [
     ("get", "/visits/table/map?area=610923100", "visit_table.map_frame", "official_a", "official_b", 200, 404, None),
     ("get", "/visits/table/export.xlsx?area=610923100", "visit_table.export", "official_a", "official_b", 200, 404,
      None),
+    ("get", "/review/visits/{visit_a}", "review.visit", "official_a", "official_b", 200, 404, None),
+    ("get", "/review/visits/{visit_a}", "review.visit", "admin", "worker_a", 200, 403, None),
+    ("post", "/review/visits/{visit_a}", "review.visit", "official_a", "official_b", 302, 404,
+     {"state": "verified", "note": "核实"}),
+    ("post", "/review/visits", "review.bulk", "official_a", "official_b", 302, 404,
+     {"visit": "{visit_a}", "state": "rejected", "note": "作废"}),
+    ("post", "/review/visits", "review.bulk", "admin", "worker_a", 302, 403,
+     {"visit": "{visit_a}", "state": "rejected", "note": "作废"}),
+    ("get", "/review/mine", "review.mine", "worker_a", "official_a", 200, 403, None),
     ("get", "/api/v1/session", "api.session_info", "worker_a", None, 200, None, None),
     ("get", "/api/v1/rounds", "api.rounds", "worker_a", None, 200, None, None),
     ("get", "/api/v1/walklist?grid=610923100001001", "api.walklist", "worker_a", "worker_b", 200, 404, None),
@@ -265,8 +275,9 @@ def matrix_county(app):
         job = Job(id=uuid.uuid4().hex, kind="import", title="导入住户", user_id=c.official_a.id, state=JobState.DONE,
                   file_name="住户.xlsx", file_type="application/octet-stream", file_data=b"PK")
         db.session.add(job)
+        visit_a = record_visits(worker=c.worker_a, items=[visiting.visit(c.households_a[1], round_.id)])[0].visit_id
         db.session.commit()
-        return {"target": target.id, "school": school.id,
+        return {"visit_a": visit_a, "target": target.id, "school": school.id,
                 "hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
                 "warning": warning.id, "event": event.id, "job": job.id, "photo": event.photos[0].id,
                 "county_event": county_event.id, "county_photo": county_event.photos[0].id,
@@ -285,7 +296,8 @@ def state(app):
             return db.session.execute(sa.select(*cols).order_by(model.id)).all()
         return (rows(Area, Area.code, Area.name), rows(Household, Household.door_label, Household.grid_id),
                 rows(User, User.username, User.active, User.area_id),
-                rows(Round, Round.name, Round.starts_on, Round.ends_on), rows(Visit, Visit.uuid),
+                rows(Round, Round.name, Round.starts_on, Round.ends_on),
+                rows(Visit, Visit.uuid, Visit.review_state, Visit.review_note),
                 rows(Incident, Incident.village_id, Incident.loss),
                 rows(FraudWarning, FraudWarning.assigned_to_id, FraudWarning.closed_at, FraudWarning.deadline_at),
                 rows(WarningAttempt, WarningAttempt.at),

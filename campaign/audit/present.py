@@ -37,8 +37,11 @@ from campaign.households.access import households_query
 from campaign.households.models import Household
 from campaign.incidents.access import incidents_query
 from campaign.incidents.models import FraudType, Incident, IncidentKind
+from campaign.review.states import ReviewState
 from campaign.rounds.access import rounds_query
 from campaign.rounds.models import Round
+from campaign.visits.access import visits_query
+from campaign.visits.models import Visit
 from campaign.warnings.access import warnings_query
 from campaign.warnings.models import AttemptKind, FraudWarning, Level, WarningOutcome
 
@@ -378,6 +381,13 @@ SUBJECTS: dict[str, Subject] = {
         {"starts_on": DAY, "ends_on": DAY},
         records(Round.id, lambda row: row.name, Round.name, visible=lambda user: rounds_query(user)),
         lambda i: url_for("rounds.edit", round_id=i), name_field="name"),
+    "visit": Subject(
+        _l("Visit"), {"review_state": _l("Review state"), "review_note": _l("Review comment")},
+        {"review_state": enum_value(ReviewState)},
+        records(Visit.id, lambda row: f"{row.door_label} {format_datetime(row.visited_at, 'short')}",
+                Household.door_label, Visit.visited_at, joins=[(Household, Household.id == Visit.household_id)],
+                visible=lambda user: visits_query(user)),
+        lambda i: url_for("review.visit", visit_id=i), actions={"review": _l("Reviewed")}),
     "audit": Subject(
         _l("Audit log"), {**SHOWN, "filters": _l("Filters")}, SHOWN_VALUES, None, None),
 }

@@ -26,6 +26,8 @@ from campaign.maps.builders import html_lang
 from campaign.maps.builders import page as map_page
 from campaign.maps.compose import assets
 from campaign.maps.tiles import provider
+from campaign.review.forms import ReviewForm
+from campaign.review.states import REVIEW_ORDER
 from campaign.rounds.access import rounds_query
 
 from . import table_map
@@ -93,7 +95,8 @@ def index():
     filters = parse_filters()
     context = {"filters": filters, "areas": _area_choices(filters), "workers": _worker_choices(filters),
                "rounds": db.session.scalars(rounds_query()).all(), "outcomes": OUTCOME_ORDER, "geos": GEO_ORDER,
-               "map_cap": MAP_CAP, "max_pages": MAX_PAGES}
+               "map_cap": MAP_CAP, "max_pages": MAX_PAGES, "reviews": REVIEW_ORDER,
+               "review_form": ReviewForm(formdata=None, back=request.full_path)}
     if filters.errors:
         return render_template("visits/table.html", visits=[], count=None, page=1, numbers=[], **context), 400
     total = count(filters)

@@ -31,6 +31,7 @@ from campaign.core.errors import DomainError
 from campaign.core.inputs import parse_date, parse_id
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.review.states import ReviewState
 from campaign.rounds.access import rounds_query
 from campaign.rounds.models import Round
 
@@ -61,6 +62,7 @@ class Filters:
     worker: User | None = None
     outcome: Outcome | None = None
     geo: GeoCheck | None = None
+    review: ReviewState | None = None
     too_fast: bool = False
     flagged: bool = False
     untrusted: bool = False
@@ -75,7 +77,8 @@ class Filters:
         values = {
             "area": self.area.code, "round": self.round.id if self.round else None,
             "worker": self.worker.id if self.worker else None, "outcome": self.outcome.value if self.outcome else None,
-            "geo": self.geo.value if self.geo else None, "too_fast": 1 if self.too_fast else None,
+            "geo": self.geo.value if self.geo else None, "review": self.review.value if self.review else None,
+            "too_fast": 1 if self.too_fast else None,
             "flagged": 1 if self.flagged else None, "untrusted": 1 if self.untrusted else None,
             "start": self.start.isoformat() if self.start else None, "end": self.end.isoformat() if self.end else None,
             "sort": None if self.sort == "time" else self.sort,
@@ -98,7 +101,8 @@ class Filters:
     @property
     def visit_level(self) -> list:
         """The filters only the visits themselves can answer; a tallied one as its ``TALLIED`` key."""
-        chosen = [value for value in (self.worker, self.outcome, self.start, self.end) if value is not None]
+        chosen = [value for value in (self.worker, self.outcome, self.review, self.start, self.end)
+                  if value is not None]
         signals = [key for key, on in (("flagged", self.flagged), ("too_fast", self.too_fast),
                                        ("untrusted", self.untrusted)) if on]
         return chosen + signals + ([self.geo] if self.geo else [])
@@ -154,6 +158,7 @@ def parse_filters() -> Filters:
             abort(404)
     filters.outcome = _choice(Outcome, "outcome", errors)
     filters.geo = _choice(GeoCheck, "geo", errors)
+    filters.review = _choice(ReviewState, "review", errors)
     filters.too_fast, filters.flagged, filters.untrusted = (request.args.get(name) == "1"
                                                             for name in ("too_fast", "flagged", "untrusted"))
     filters.start, filters.end = _day("start", errors), _day("end", errors)
@@ -177,6 +182,8 @@ def filtered(filters: Filters) -> sa.Select:
         query = query.where(Visit.outcome == filters.outcome)
     if filters.geo is not None:
         query = query.where(Visit.geo == filters.geo)
+    if filters.review is not None:
+        query = query.where(Visit.review_state == filters.review)
     if filters.too_fast:  # "= 1" / "= true", which the partial indexes' conditions match
         query = query.where(Visit.too_fast == sa.true())
     if filters.untrusted:
