@@ -163,3 +163,26 @@ def test_the_coverage_page_links_to_the_risk_list_for_officials_only(client, aut
     auth.login("worker_a")
     page = client.get("/coverage/610923100001001").get_data(as_text=True)
     assert "/risk/" not in page
+
+
+def test_the_county_reads_every_visit_of_its_round(app, risky):
+    """The county holds the round's whole area: its list is read without the households, and has
+    township B's worker too, with the same signals as from the township's list."""
+    with app.app_context():
+        from campaign.areas.models import Area
+        county = db.session.scalar(sa.select(Area).where(Area.code == "610923"))
+        assert services._covers_round(risky.round, county)
+        risks = services.worker_risks(risky.round, county)
+    assert {risky.faker, risky.worker_b} <= {w.worker_id for w in risks.ranked}
+    faker = next(w for w in risks.ranked if w.worker_id == risky.faker)
+    assert faker.values == next(w for w in _risks(app, risky).ranked if w.worker_id == risky.faker).values
+
+
+def test_a_long_list_shows_its_head_and_offers_the_rest(client, auth, risky, monkeypatch):
+    from campaign.risk import views
+    monkeypatch.setattr(views, "SHOWN", 2)
+    auth.login("official_a")
+    page = client.get(f"/risk/{risky.town_a}?round={risky.round}").get_data(as_text=True)
+    assert page.count("data-score") == 2 and "data-cut" in page
+    page = client.get(f"/risk/{risky.town_a}?round={risky.round}&all=1").get_data(as_text=True)
+    assert page.count("data-score") == 5 and "data-cut" not in page

@@ -1,6 +1,7 @@
 """Per-worker risk for an area and a round, in two aggregate statements over the visits (GROUP BY
 worker), whatever the number of workers: one for the counts and the gaps (a LAG() window per worker),
-one for the answer patterns. The score is the weighted sum of how far each share lies above the
+one for the answer patterns. An area holding the round's whole area reads the round's visits alone;
+a smaller one joins their households to keep to it. The score is the weighted sum of how far each share lies above the
 area's median (``weights``)."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from campaign.areas.scope import within
 from campaign.core.clock import zone
 from campaign.extensions import db
 from campaign.households.models import Household
+from campaign.rounds.models import Round
 from campaign.visits.models import GeoCheck, Outcome, Visit
 
 from .signals import DAY_ENDS, DAY_STARTS, SAME_ANSWERS_MIN_REACHED, SHORT_GAP_SECONDS, SIGNALS
@@ -68,10 +70,19 @@ def _local_hour(column, dialect: str, moment: datetime):
     return sa.cast(sa.func.strftime("%H", column, f"{offset:+d} minutes"), sa.Integer)
 
 
+def _covers_round(round_id: int, area: Area) -> bool:
+    """Whether ``area`` holds the round's whole area (a county office over its county), so that every
+    visit of the round lies inside it and no household need be looked up."""
+    code = db.session.scalar(sa.select(Area.code).join(Round, Round.area_id == Area.id).where(Round.id == round_id))
+    return code is not None and code.startswith(area.code)
+
+
 def _visits_in(round_id: int, area: Area, *columns) -> sa.Select:
-    return (sa.select(*columns).join(Household, Household.id == Visit.household_id)
-            .join(Area, Area.id == Household.grid_id)
-            .where(Visit.round_id == round_id, within(Area.code, area.code)))
+    query = sa.select(*columns).where(Visit.round_id == round_id)
+    if _covers_round(round_id, area):
+        return query
+    return (query.join(Household, Household.id == Visit.household_id).join(Area, Area.id == Household.grid_id)
+            .where(within(Area.code, area.code)))
 
 
 def _when(condition):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from campaign.accounts.access import managers_required
 from campaign.areas.models import Area
@@ -18,6 +18,9 @@ from .weights import WEIGHTS
 
 bp = Blueprint("risk", __name__, url_prefix="/risk")
 
+# The head of the queue is what a reviewer reads; a city's 15,000 rows are shown on request (``all=1``).
+SHOWN = 200
+
 
 @bp.get("/<code>")
 @managers_required
@@ -27,5 +30,6 @@ def show(area: Area, round_: Round, rounds: list[Round]):
     """Workers with visits in the area and round, highest score first, each signal beside the area's median."""
     moment = datetime.combine(round_.starts_on, time(12), tzinfo=zone())
     risks = services.worker_risks(round_.id, area, moment=moment)
-    return render_template("risk/show.html", area=area, round=round_, rounds=rounds, risks=risks,
+    limit = None if request.args.get("all") == "1" else SHOWN
+    return render_template("risk/show.html", area=area, round=round_, rounds=rounds, risks=risks, limit=limit,
                            signals=SIGNALS, signals_by_key=BY_KEY, weights=WEIGHTS)
