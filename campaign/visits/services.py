@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from campaign.accounts.models import User
 from campaign.areas.models import Area
+from campaign.core.claims import claim
 from campaign.core.clock import local_date
 from campaign.core.types import utcnow
 from campaign.core.upsert import dialect_insert, is_postgres
@@ -179,6 +180,7 @@ def _lock_grids(round_grid_pairs: list[tuple[int, int]]) -> None:
 
 
 def _write(worker: User, fresh: list[Accepted], results: list) -> None:
+    claim(Visit.__table__, [str(e.item.uuid) for e in fresh])  # a UUID raced from another phone waits here
     _lock_grids(list({(e.item.round_id, e.household.grid_id) for e in fresh}))
     existing = {uuid: (visit_id, digest, owner) for uuid, visit_id, digest, owner in db.session.execute(
         sa.select(Visit.uuid, Visit.id, Visit.content_hash, Visit.worker_id)

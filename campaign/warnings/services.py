@@ -14,6 +14,7 @@ from campaign.accounts.models import Role, User
 from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.audit.services import diff, record, snapshot
+from campaign.core.claims import claim
 from campaign.core.errors import DomainError
 from campaign.core.text import clean_phone, clean_text, is_valid_phone
 from campaign.core.types import utcnow
@@ -185,10 +186,11 @@ def record_actions(*, worker: User, items: list) -> list[ActionResult]:
                 "The phone sent an action that cannot be read (%(detail)s). Enter it again on the warning's page.",
                 detail=explain(error)))
     if parsed:
+        uuids = [str(item.uuid) for _index, item in parsed]
+        claim(WarningAttempt.__table__, uuids)  # first: the same UUID from another phone waits for this batch
         mine = {w.id: w for w in db.session.scalars(  # locked: actions on one warning are written one at a time
             warnings_query(worker).where(FraudWarning.id.in_({item.warning_id for _index, item in parsed}))
             .order_by(None).order_by(FraudWarning.id).with_for_update(of=FraudWarning))}
-        uuids = [str(item.uuid) for _index, item in parsed]
         attempts = {a.uuid: a for a in db.session.scalars(
             sa.select(WarningAttempt).where(WarningAttempt.uuid.in_(uuids)))}
         closes = {w.close_uuid: w for w in db.session.scalars(
