@@ -224,3 +224,90 @@ def test_concurrent_reviews_and_a_rebuild_leave_tallies_exact(app, world):
     assert not errors
     db.session.remove()
     assert equals_a_rebuild(round_id)
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def site(app):
+    """A county with visits in townships A and B, as plain ids."""
+    with app.app_context():
+        c = factories.small_county()
+        c.round = factories.RoundFactory(area=c.root)
+        a = [record_visits(worker=c.worker_a, items=[visiting.visit(h, c.round.id, minutes=i * 5)])[0].visit_id
+             for i, h in enumerate(c.households_a[:3])]
+        b = record_visits(worker=c.worker_b, items=[visiting.visit(c.households_b[0], c.round.id)])[0].visit_id
+        db.session.commit()
+        return {"a": a, "b": b, "round": c.round.id}
+
+
+def english(client, auth, username):
+    auth.login(username)
+    client.post("/lang/en", data={"next": "/"})
+
+
+def state_of(app, visit_id):
+    with app.app_context():
+        return db.session.get(Visit, visit_id).review_state
+
+
+def test_an_official_rejects_a_visit_from_its_page(app, client, auth, site):
+    english(client, auth, "official_a")
+    page = client.get(f"/review/visits/{site['a'][0]}").get_data(as_text=True)
+    assert 'id="review-form"' in page and "Received" in page
+    assert client.post(f"/review/visits/{site['a'][0]}", data={"state": "rejected", "note": ""}).status_code == 400
+    response = client.post(f"/review/visits/{site['a'][0]}", data={"state": "rejected", "note": "补录"})
+    assert response.status_code == 302 and "/visits/table" in response.headers["Location"]
+    assert state_of(app, site["a"][0]) is REJECTED
+    with app.app_context():
+        town = db.session.scalar(sa.select(factories.Area).where(factories.Area.code == "610923100"))
+        assert area_figures(site["round"], town).reached == 2
+
+
+def test_bulk_review_changes_only_the_ticked_visits(app, client, auth, site):
+    english(client, auth, "official_a")
+    response = client.post("/review/visits", data={"visit": site["a"][:2], "state": "has_issues", "note": "定位可疑"})
+    assert response.status_code == 302
+    assert [state_of(app, i) for i in site["a"]] == [HAS_ISSUES, HAS_ISSUES, RECEIVED]
+
+
+def test_bulk_review_with_a_visit_of_another_township_is_a_404_and_changes_nothing(app, client, auth, site):
+    english(client, auth, "official_a")
+    response = client.post("/review/visits", data={"visit": [site["a"][0], site["b"]], "state": "rejected",
+                                                    "note": "作废"})
+    assert response.status_code == 404
+    assert state_of(app, site["a"][0]) is RECEIVED and state_of(app, site["b"]) is RECEIVED
+    assert client.get(f"/review/visits/{site['b']}").status_code == 404
+
+
+def test_a_worker_cannot_review(app, client, auth, site):
+    english(client, auth, "worker_a")
+    assert client.post(f"/review/visits/{site['a'][0]}", data={"state": "verified"}).status_code == 403
+    assert client.post("/review/visits", data={"visit": site["a"][0], "state": "verified"}).status_code == 403
+    assert state_of(app, site["a"][0]) is RECEIVED
+
+
+def test_the_table_filters_and_shows_review_states(app, client, auth, site):
+    english(client, auth, "official_a")
+    client.post("/review/visits", data={"visit": site["a"][1], "state": "rejected", "note": "假走访"})
+    page = client.get("/visits/table?review=rejected").get_data(as_text=True)
+    assert page.count('data-review="rejected"') == 1 and "假走访" in page
+    assert f'data-visit="{site["a"][1]}"' in page and f'data-visit="{site["a"][0]}"' not in page
+    everything = client.get("/visits/table").get_data(as_text=True)
+    assert 'form="bulk-review"' in everything and 'id="bulk-review"' in everything
+    assert client.get("/visits/table?review=nonsense").status_code == 400
+
+
+def test_a_worker_reads_why_their_visits_were_questioned(app, client, auth, site):
+    auth.login("official_a")
+    client.post("/review/visits", data={"visit": site["a"][0], "state": "has_issues", "note": "请补充照片"})
+    client.post("/review/visits", data={"visit": site["a"][1], "state": "verified"})
+    auth.logout()
+    english(client, auth, "worker_a")
+    assert 'href="/review/mine"' in client.get("/").get_data(as_text=True)
+    page = client.get("/review/mine").get_data(as_text=True)
+    assert "请补充照片" in page and "Has issues" in page
+    assert f'data-visit="{site["a"][0]}"' in page and f'data-visit="{site["a"][1]}"' not in page
+    auth.logout()
+    english(client, auth, "worker_b")
+    assert "请补充照片" not in client.get("/review/mine").get_data(as_text=True)
