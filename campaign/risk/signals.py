@@ -49,8 +49,8 @@ SIGNALS: tuple[Signal, ...] = (
            _l("Share of the worker's visits logged less than %(n)s seconds after their previous one.",
               n=SHORT_GAP_SECONDS)),
     Signal("callback_failures", _l("Call-back failures"),
-           _l("Share of the worker's households checked by a spot-check call-back that were found not visited "
-              "as logged."),
+           _l("Share of the worker's households checked by a spot-check call-back where the household said "
+              "nobody came, or that the details differ."),
            available=False, missing=_l("no call-backs yet")),
 )
 
