@@ -266,6 +266,7 @@ ACTIONS = {
     "login": _l("Logged in"), "logout": _l("Logged out"), "login_failed": _l("Failed log-in"),
     "password_change": _l("Password changed"), "totp_on": _l("Two-step log-in turned on"),
     "totp_off": _l("Two-step log-in turned off"),
+    "review": _l("Reviewed"),
     **HISTORY_LABELS,  # the creation life cycle's own words: certify, revoke, send back, flag for review…
 }
 
@@ -387,7 +388,7 @@ SUBJECTS: dict[str, Subject] = {
         records(Visit.id, lambda row: f"{row.door_label} {format_datetime(row.visited_at, 'short')}",
                 Household.door_label, Visit.visited_at, joins=[(Household, Household.id == Visit.household_id)],
                 visible=lambda user: visits_query(user)),
-        lambda i: url_for("review.visit", visit_id=i), actions={"review": _l("Reviewed")}),
+        lambda i: url_for("review.visit", visit_id=i)),
     "audit": Subject(
         _l("Audit log"), {**SHOWN, "filters": _l("Filters")}, SHOWN_VALUES, None, None),
 }
