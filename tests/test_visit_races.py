@@ -204,3 +204,42 @@ def test_one_uuid_as_an_attempt_and_as_closings_of_other_warnings_is_stored_once
     assert sorted(body["results"][-1]["status"] for _code, body in answers) == ["conflict", "conflict", "created"]
     with app.app_context():
         assert actions_stored(same) == 1
+
+
+# --- the issue's case, over real HTTP against gunicorn ---------------------------------------------
+
+def phone_session(base: str, username: str):
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base}/login").text
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    session.post(f"{base}/login", data={"username": username, "password": factories.PASSWORD, "csrf_token": token})
+    session.headers["X-CSRFToken"] = session.get(f"{base}/api/v1/session").json()["csrf_token"]
+    return session
+
+
+def test_the_issues_race_over_http_answers_409_not_500(app, race_county, gunicorn_server):
+    c, same = race_county, str(uuid.uuid4())
+    sessions = [phone_session(gunicorn_server, "worker_a") for _ in range(SESSIONS)]
+    barrier, answers = threading.Barrier(SESSIONS), [None] * SESSIONS
+
+    def phone(n: int) -> None:
+        body = {"visits": [visiting.visit(c.homes[n], c.round, uuid=same, minutes=n)]}
+        barrier.wait()
+        for _attempt in range(40):
+            response = sessions[n].post(f"{gunicorn_server}/api/v1/visits", json=body, timeout=30)
+            if response.status_code != 503:
+                break
+            time.sleep(0.05)
+        answers[n] = response.status_code
+
+    threads = [threading.Thread(target=phone, args=(n,)) for n in range(SESSIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 409, 409]
+    with app.app_context():
+        assert stored(same) == 1
+        tallies_equal_a_rebuild(c.round)
