@@ -10,6 +10,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from campaign.audit.models import AuditEntry
 from campaign.audit.present import present
@@ -161,7 +162,7 @@ def test_a_review_is_in_the_audit_log_with_state_names_and_note(app, world):
     review(world, [visit_id], HAS_ISSUES, "定位离门口太远")
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.subject == "visit"))
     assert (entry.action, entry.subject_id, entry.user_id) == ("review", visit_id, world.official_a.id)
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    with app.test_request_context(), force_locale("en"):
         shown = present([entry], db.session.get(type(world.official_a), world.official_a.id))[0]
         text = shown.changes_text()
     assert "Received" in text and "Has issues" in text and "定位离门口太远" in text

@@ -167,8 +167,12 @@ TERMS: tuple[Term, ...] = (
     Term("certificate", "certificate", "证书", (r"\bcertificates?\b",), "creation, verification", also=("证",),
          avoid=("证明书", "奖状"), label="Certificate"),
     Term("review", "review (复核) of a certified target after an incident", "复核",
-         (r"\(复核\)", r"(?<!back )\b(for|to|after) review\b", r"\bsignals and review\b"), "creation, home page",
+         (r"\(复核\)", r"(?<!back )(?<!visits )\b(for|to|after) review\b", r"\bsignals and review\b"), "creation, home page",
          avoid=("审核", "审查"), label="Review (复核)"),
+    Term("visit_review", "review (审核) of a visit's record: received, verified, has issues, rejected", "审核",
+         (r"\breview (the )?(ticked )?visits?\b", r"\bvisits? to review\b"), "visits table, review",
+         avoid=("复核", "验收"), note="Reviewing a visit checks a record; 复核 re-examines a certified target.",
+         label="Review the visit"),
     Term("send_back", "send an application for acceptance back to be worked on", "退回整改",
          (r"\bsen[dt]\b.*\bback for review\b",), "creation life cycle", also=("退回",), avoid=("复核", "驳回"),
          note="The English says “back for review”; the target goes back to 创建中, not to a 复核.",
@@ -182,7 +186,8 @@ BY_KEY = {term.key: term for term in TERMS}
 # Concepts that must never share a word (label, or one's term in the other's messages).
 DISTINCT: tuple[tuple[str, str], ...] = (
     ("thing_name", "person_name"), ("visit_outcome", "warning_outcome"), ("open_warning", "open_page"),
-    ("open_warning", "closed_warning"), ("review", "acceptance"), ("review", "send_back"), ("visit", "call_back"),
+    ("open_warning", "closed_warning"), ("review", "acceptance"), ("review", "send_back"), ("review", "visit_review"),
+    ("visit", "call_back"),
     ("certify", "revoke"),
 )
 
