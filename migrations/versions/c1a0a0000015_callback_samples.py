@@ -1,0 +1,25 @@
+"""callback samples
+
+call-back samples (回访抽查): samples, tasks and attempts
+
+Revision ID: c1a0a0000015
+Revises: c1a0a0000014
+Create Date: 2026-11-30 00:05:00
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = 'c1a0a0000015'
+down_revision = 'c1a0a0000014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
