@@ -2,6 +2,7 @@
 from .accounts.models import LoginAttempt, User, user_grid  # noqa: F401
 from .areas.models import Area  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
+from .callbacks.models import CallbackAttempt, CallbackSample, CallbackTask  # noqa: F401
 from .creation.models import (  # noqa: F401
     Certificate,
     CreationCriteria,
