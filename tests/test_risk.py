@@ -17,6 +17,7 @@ from campaign.risk import services
 from campaign.risk.signals import SIGNALS
 from campaign.risk.weights import MIN_VISITS, WEIGHTS
 from campaign.visits.models import GeoCheck, Outcome, Visit
+from campaign.visits.rebuild import rebuild_round
 
 from . import factories
 
@@ -64,6 +65,8 @@ def risky(app):
         visits += [_visit(c.worker_b, c.households_b[i % 2], round_.id, night + timedelta(seconds=10 * i),
                           geo=GeoCheck.RED) for i in range(20)]
         db.session.add_all(visits)
+        db.session.flush()
+        rebuild_round(round_.id)  # visits added bare: their tallies come from the rebuild
         db.session.commit()
         return SimpleNamespace(round=round_.id, faker=faker.id, newcomer=newcomer.id, worker_b=c.worker_b.id,
                                honest=[w.id for w in honest], town_a=c.town_a.code)

@@ -35,7 +35,7 @@ from campaign.incidents.models import Incident
 from campaign.maps.models import AreaBoundary
 from campaign.rounds.models import Round
 from campaign.rounds.services import create_round
-from campaign.visits.models import GridTally, RoundHousehold, Visit, WorkerTally
+from campaign.visits.models import GridTally, RoundHousehold, Visit, WorkerAnswerTally, WorkerRiskTally, WorkerTally
 from campaign.warnings.models import FraudWarning, WarningAttempt, WarningPolicy
 
 from .creation import add_demo_creation
@@ -82,7 +82,7 @@ def reset_database() -> None:
     clear_log()  # the log refuses DELETE on PostgreSQL
     for model in (EventPhoto, PublicityEvent, WarningAttempt, FraudWarning, WarningPolicy, Incident,
                   Certificate, CreationTarget, CreationCriteria, CreationSettings, AreaBoundary,
-                  GridTally, WorkerTally, RoundHousehold, Visit, Round):
+                  GridTally, WorkerTally, WorkerRiskTally, WorkerAnswerTally, RoundHousehold, Visit, Round):
         db.session.execute(model.__table__.delete())
     for table in (Household.__table__, user_grid, LoginAttempt.__table__, User.__table__):
         db.session.execute(table.delete())

@@ -1,8 +1,9 @@
-"""Per-worker risk for an area and a round, in two aggregate statements over the visits (GROUP BY
-worker), whatever the number of workers: one for the counts and the gaps (a LAG() window per worker),
-one for the answer patterns. An area holding the round's whole area reads the round's visits alone;
-a smaller one joins their households to keep to it. The score is the weighted sum of how far each share lies above the
-area's median (``weights``)."""
+"""Per-worker risk for an area and a round, in two aggregate statements over the risk tallies
+(``tallies``: kept per round, worker and grid as visits arrive), never a scan of the visits: one for
+the counts and the gaps, one for the answer patterns. An area holding the round's whole area reads
+the round's rows alone; a smaller one keeps to its grids (a worker's gap counts in the grid of the
+later visit). The score is the weighted sum of how far each share lies above the area's median
+(``weights``)."""
 from __future__ import annotations
 
 import statistics
@@ -16,11 +17,11 @@ from campaign.areas.models import Area
 from campaign.areas.scope import within
 from campaign.core.clock import zone
 from campaign.extensions import db
-from campaign.households.models import Household
 from campaign.rounds.models import Round
-from campaign.visits.models import GeoCheck, Outcome, Visit
+from campaign.visits.models import WorkerAnswerTally, WorkerRiskTally
 
-from .signals import DAY_ENDS, DAY_STARTS, SAME_ANSWERS_MIN_REACHED, SHORT_GAP_SECONDS, SIGNALS
+from .signals import SAME_ANSWERS_MIN_REACHED, SIGNALS
+from .tallies import COUNTS
 from .weights import MIN_VISITS, WEIGHTS
 
 
@@ -50,72 +51,37 @@ class RiskList:
     min_visits: int = MIN_VISITS
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _epoch(column, dialect: str):
-    """Seconds since 1970 as a number, for differences between visits."""
-    if dialect == "postgresql":
-        return sa.extract("epoch", column)
-    return (sa.func.julianday(column) - 2440587.5) * 86400.0
-
-
-def _local_hour(column, dialect: str, moment: datetime):
-    """The county clock's hour of a UTC timestamp. PostgreSQL converts with the zone itself; SQLite
-    adds the zone's offset at ``moment`` (exact for China, which keeps no summer time)."""
-    if dialect == "postgresql":
-        return sa.cast(sa.extract("hour", sa.func.timezone(zone().key, column)), sa.Integer)
-    offset = int(moment.astimezone(zone()).utcoffset().total_seconds() // 60)
-    return sa.cast(sa.func.strftime("%H", column, f"{offset:+d} minutes"), sa.Integer)
-
-
 def _covers_round(round_id: int, area: Area) -> bool:
     """Whether ``area`` holds the round's whole area (a county office over its county), so that every
-    visit of the round lies inside it and no household need be looked up."""
+    tally row of the round lies inside it and no grid need be looked up."""
     code = db.session.scalar(sa.select(Area.code).join(Round, Round.area_id == Area.id).where(Round.id == round_id))
     return code is not None and code.startswith(area.code)
 
 
-def _visits_in(round_id: int, area: Area, *columns) -> sa.Select:
-    query = sa.select(*columns).where(Visit.round_id == round_id)
+def _rows_in(model, round_id: int, area: Area, *columns) -> sa.Select:
+    query = sa.select(*columns).where(model.round_id == round_id)
     if _covers_round(round_id, area):
         return query
-    return (query.join(Household, Household.id == Visit.household_id).join(Area, Area.id == Household.grid_id)
-            .where(within(Area.code, area.code)))
+    return query.join(Area, Area.id == model.grid_id).where(within(Area.code, area.code))
 
 
-def _when(condition):
-    return sa.func.sum(sa.case((condition, 1), else_=0))
-
-
-def counts_query(round_id: int, area: Area, *, moment: datetime) -> sa.Select:
-    """Per worker: visits, far, no fix, too fast, outside hours, short gaps and gaps, households reached."""
-    dialect = _dialect()
-    epoch = _epoch(Visit.visited_at, dialect)
-    previous = sa.func.lag(epoch).over(partition_by=Visit.worker_id, order_by=(Visit.visited_at, Visit.id))
-    hour = _local_hour(Visit.visited_at, dialect, moment)
-    inner = _visits_in(round_id, area, Visit.worker_id, Visit.geo, Visit.too_fast, Visit.outcome,
-                       hour.label("hour"), (epoch - previous).label("gap")).subquery()
-    return (sa.select(inner.c.worker_id, User.display_name, User.username,
-                      sa.func.count().label("visits"),
-                      _when(inner.c.geo == GeoCheck.RED.value).label("far"),
-                      _when(inner.c.geo == GeoCheck.GREY.value).label("no_fix"),
-                      _when(inner.c.too_fast == sa.true()).label("too_fast"),
-                      _when(sa.or_(inner.c.hour < DAY_STARTS, inner.c.hour >= DAY_ENDS)).label("outside_hours"),
-                      _when(inner.c.gap < SHORT_GAP_SECONDS).label("short_gaps"),
-                      sa.func.count(inner.c.gap).label("gaps"),
-                      _when(inner.c.outcome == Outcome.REACHED.value).label("reached"))
-            .join(User, User.id == inner.c.worker_id)
-            .group_by(inner.c.worker_id, User.display_name, User.username))
+def counts_query(round_id: int, area: Area, *, moment: datetime | None = None) -> sa.Select:
+    """Per worker: visits, far, no fix, too fast, outside hours, short gaps and gaps, visits that
+    reached a household; sums over the worker's tally rows of the area's grids. (``moment`` is no
+    longer needed: the tallies hold each visit's county hour as it arrived.)"""
+    t = WorkerRiskTally
+    inner = _rows_in(t, round_id, area, t.worker_id, *[sa.func.sum(getattr(t, name)).label(name) for name in COUNTS]
+                     ).group_by(t.worker_id).subquery()
+    return (sa.select(inner, User.display_name, User.username)
+            .join(User, User.id == inner.c.worker_id))
 
 
 def patterns_query(round_id: int, area: Area) -> sa.Select:
     """Per worker: how many households reached share the worker's most common (people briefed, app
-    installs, note)."""
-    answers = (_visits_in(round_id, area, Visit.worker_id, sa.func.count().label("n"))
-               .where(Visit.outcome == Outcome.REACHED)
-               .group_by(Visit.worker_id, Visit.people_briefed, Visit.app_installs, Visit.note)).subquery()
+    installs, note): the largest of the worker's answer tallies, summed over the area's grids."""
+    t = WorkerAnswerTally
+    answers = (_rows_in(t, round_id, area, t.worker_id, sa.func.sum(t.visits).label("n"))
+               .group_by(t.worker_id, t.answers)).subquery()
     return sa.select(answers.c.worker_id, sa.func.max(answers.c.n)).group_by(answers.c.worker_id)
 
 

@@ -2,11 +2,12 @@
 and a round, shown beside the area's median, so that a reader sees why a worker stands where they do.
 
 How each one is computed is said in ``how`` (shown on the page) and done in ``services``, all of them
-in two aggregate statements over the visits. A signal with ``available=False`` has no data behind it
-yet: it reads 0 and its note is shown instead of a value.
+in two aggregate statements over the risk tallies (``tallies``, kept as visits arrive). A signal with
+``available=False`` has no data behind it yet: it reads 0 and its note is shown instead of a value.
 
 Adding a signal: give it a key here, a weight in ``weights.WEIGHTS`` (a test holds the two lists
-equal), and its per-worker share in ``services.worker_risks``. Call-back failures (回访抽查) are such a
+equal), its per-worker share in ``services.worker_risks``, and the counts it needs in ``tallies``
+(ingest and rebuild alike) and in the tally tables' migration. Call-back failures (回访抽查) are such a
 signal waiting for its data: when call-backs exist, compute the share of a worker's checked visits
 whose call-back found them not visited (or visited with other details), set ``available=True``, and
 fill ``services.callback_failures``.

@@ -194,3 +194,38 @@ class WorkerTally(db.Model):
     visits: so.Mapped[int] = so.mapped_column(default=0)
     reached: so.Mapped[int] = so.mapped_column(default=0)
     flagged: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class WorkerRiskTally(db.Model):
+    """A worker's counts behind the risk signals (campaign/risk) in a round, per grid of the
+    households visited, kept current as visits arrive so that the risk list of any area is a sum
+    over its grids, never a scan of visits. They count every visit received, a rejected one too:
+    a visit struck out in review is still something the worker logged (see ``campaign.risk.tallies``)."""
+
+    __tablename__ = "worker_risk_tally"
+
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("round.id"), primary_key=True)
+    worker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"), primary_key=True)
+    grid_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), primary_key=True)
+    visits: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    reached: so.Mapped[int] = so.mapped_column(default=0, server_default="0")  # visits that reached a household
+    far: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    no_fix: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    too_fast: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    outside_hours: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    gaps: so.Mapped[int] = so.mapped_column(default=0, server_default="0")  # visits with an earlier one in the round
+    short_gaps: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+
+
+class WorkerAnswerTally(db.Model):
+    """How many of a worker's visits that reached a household in a round (per grid) gave one set of
+    answers (people briefed, app installs, note), by a 64-bit digest of the set. The worker's most
+    common set is the largest sum over grids: a MAX over a few rows per worker."""
+
+    __tablename__ = "worker_answer_tally"
+
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("round.id"), primary_key=True)
+    worker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"), primary_key=True)
+    answers: so.Mapped[int] = so.mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    grid_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), primary_key=True)
+    visits: so.Mapped[int] = so.mapped_column(default=0, server_default="0")

@@ -4,7 +4,8 @@ The incremental path in ``services`` keeps these current; this is the independen
 used after bulk loads, by ``flask rebuild-tallies``, and by the tests that prove the two agree.
 
 A rejected visit (已作废, campaign/review) is left out of household states, people briefed, installs
-and the worker who reached a household; it still counts as a visit record, with its signals.
+and the worker who reached a household; it still counts as a visit record, with its signals, and in
+the risk tallies (campaign/risk/tallies.py), which count every visit received.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from campaign.core.upsert import is_postgres
 from campaign.extensions import db
 from campaign.households.models import Household
 from campaign.review.states import ReviewState
+from campaign.risk import tallies as risk_tallies
 from campaign.rounds.models import Round
 
 from .models import TALLY_COLUMNS, GeoCheck, GridTally, Outcome, RoundHousehold, Visit, WorkerTally
@@ -36,6 +38,7 @@ def rebuild_round(round_id: int) -> None:
     _rebuild_households(round_id)
     _rebuild_grids(round_id)
     _rebuild_workers(round_id)
+    risk_tallies.rebuild_round(round_id)
     db.session.expire_all()
 
 

@@ -23,6 +23,7 @@ from campaign.core.upsert import dialect_insert, is_postgres
 from campaign.extensions import db
 from campaign.households.access import households_query
 from campaign.households.models import Household
+from campaign.risk import tallies as risk_tallies
 from campaign.rounds.models import Round
 
 from . import honesty
@@ -318,3 +319,4 @@ def _fold_into_tallies(worker: User, visits: list[Visit]) -> None:
         db.session.execute(insert.on_conflict_do_update(
             index_elements=["round_id", "worker_id"],
             set_={name: getattr(WorkerTally.__table__.c, name) + insert.excluded[name] for name in changes}))
+    risk_tallies.fold_visits(worker.id, visits, grid_of)
