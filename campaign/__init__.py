@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .areas.views import bp as areas_bp
     from .audit.views import bp as audit_bp
+    from .callbacks.views import bp as callbacks_bp
     from .coverage.views import bp as coverage_bp
     from .creation.verify import bp as verify_bp
     from .creation.views import bp as creation_bp
@@ -124,7 +125,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, account_bp, areas_bp, households_bp, rounds_bp, visits_bp, coverage_bp,
                       api_bp, incidents_bp, audit_bp, warnings_bp, events_bp, creation_bp, verify_bp,
-                      maps_bp, jobs_bp, reports_bp, visit_table_bp, pickers_bp, risk_bp, review_bp):
+                      maps_bp, jobs_bp, reports_bp, visit_table_bp, pickers_bp, risk_bp, review_bp, callbacks_bp):
         app.register_blueprint(blueprint)
 
 

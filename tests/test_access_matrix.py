@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
+from campaign.callbacks.models import CallbackAttempt, CallbackSample, CallbackTask
+from campaign.callbacks.sampling import draw_sample
 from campaign.creation import services as creation
 from campaign.creation.models import Certificate, CreationCriteria, CreationTarget, TargetKind
 from campaign.events.models import EventKind, EventPhoto, PublicityEvent
@@ -130,6 +132,19 @@ MATRIX = [
     ("post", "/review/visits", "review.bulk", "admin", "worker_a", 302, 403,
      {"visit": "{visit_a}", "state": "rejected", "note": "作废"}),
     ("get", "/review/mine", "review.mine", "worker_a", "official_a", 200, 403, None),
+    ("get", "/callbacks/", "callbacks.index", "official_a", "worker_a", 200, 403, None),
+    ("get", "/callbacks/610923100/new", "callbacks.new", "official_a", "official_b", 200, 404, None),
+    ("get", "/callbacks/610923100/new", "callbacks.new", "admin", "worker_a", 200, 403, None),
+    ("post", "/callbacks/610923100/new", "callbacks.new", "official_a", "official_b", 302, 404,
+     {"round": "{round}", "percent": "5", "minimum": "3", "focused": "1", "seed": "7"}),
+    ("get", "/callbacks/samples/{sample}", "callbacks.sample", "official_a", "official_b", 200, 404, None),
+    ("post", "/callbacks/samples/{sample}/assign", "callbacks.assign", "official_a", "official_b", 302, 404,
+     {"checkers": "{official_a}", "which": "unassigned"}),
+    ("get", "/callbacks/mine", "callbacks.mine", "worker_a", None, 200, None, None),
+    ("get", "/callbacks/tasks/{task}", "callbacks.task", "official_a", "worker_a", 200, 404, None),
+    ("post", "/callbacks/tasks/{task}", "callbacks.task", "official_a", "official_b", 302, 404,
+     {"at": "{starts}T20:00", "method": "phone", "note": "无人接听", "result": ""}),
+    ("post", "/callbacks/tasks/{task}/phone", "callbacks.phone", "official_a", "admin", 200, 404, None),
     ("get", "/api/v1/session", "api.session_info", "worker_a", None, 200, None, None),
     ("get", "/api/v1/rounds", "api.rounds", "worker_a", None, 200, None, None),
     ("get", "/api/v1/walklist?grid=610923100001001", "api.walklist", "worker_a", "worker_b", 200, 404, None),
@@ -276,8 +291,13 @@ def matrix_county(app):
                   file_name="住户.xlsx", file_type="application/octet-stream", file_data=b"PK")
         db.session.add(job)
         visit_a = record_visits(worker=c.worker_a, items=[visiting.visit(c.households_a[1], round_.id)])[0].visit_id
+        sample = draw_sample(round_=round_, area=c.town_a, percent=100, minimum=3, focused=0, user=c.official_a,
+                             seed=1)
+        task = db.session.scalar(sa.select(CallbackTask).where(CallbackTask.sample_id == sample.id))
+        task.checker_id = c.official_a.id
         db.session.commit()
-        return {"visit_a": visit_a, "target": target.id, "school": school.id,
+        return {"visit_a": visit_a, "sample": sample.id, "task": task.id, "official_a": c.official_a.id,
+                "target": target.id, "school": school.id,
                 "hh_a": c.households_a[0].id, "worker_a": c.worker_a.id, "round": round_.id, "incident": incident.id,
                 "warning": warning.id, "event": event.id, "job": job.id, "photo": event.photos[0].id,
                 "county_event": county_event.id, "county_photo": county_event.photos[0].id,
@@ -305,7 +325,10 @@ def state(app):
                 rows(CreationTarget, CreationTarget.name, CreationTarget.status, CreationTarget.area_id),
                 rows(Certificate, Certificate.serial, Certificate.revoked_on),
                 db.session.execute(sa.select(CreationCriteria.kind, CreationCriteria.min_install_rate)).all(),
-                db.session.execute(sa.select(GridTally.round_id, GridTally.grid_id, GridTally.reached)).all())
+                db.session.execute(sa.select(GridTally.round_id, GridTally.grid_id, GridTally.reached)).all(),
+                rows(CallbackSample, CallbackSample.seed),
+                rows(CallbackTask, CallbackTask.checker_id, CallbackTask.status),
+                rows(CallbackAttempt, CallbackAttempt.at))
 
 
 def send(client, method, url, data, values):

@@ -25,6 +25,8 @@ from werkzeug.routing import BuildError
 from campaign.accounts.access import users_query
 from campaign.accounts.models import Role, User
 from campaign.areas.models import Area
+from campaign.callbacks.models import Method as CallbackMethod
+from campaign.callbacks.models import Result as CallbackResult
 from campaign.core.text import mask_name, mask_phone
 from campaign.creation.access import targets_query
 from campaign.creation.criteria import LABELS as CRITERIA_LABELS
@@ -191,7 +193,7 @@ VIAS = {"warning page": _l("the warning's page"), "phone": _l("the grid worker's
         "household page": _l("the household's page"), "edit page": _l("the household's edit page"),
         "access json": _l("personal data export (JSON)"), "access xlsx": _l("personal data export (Excel)"),
         "warnings xlsx": _l("warnings export (Excel)"), "audit xlsx": _l("audit log export (Excel)"),
-        "command line": _l("command line")}
+        "command line": _l("command line"), "call-back task": _l("a call-back task")}
 WORD_LIST = Value(lambda value, _n: "、".join(str(WORDS.get(w.strip(), w.strip())) for w in str(value).split(",")))
 VIA = Value(lambda value, _n: str(VIAS.get(str(value), value)))
 
@@ -391,6 +393,16 @@ SUBJECTS: dict[str, Subject] = {
         lambda i: url_for("review.visit", visit_id=i)),
     "audit": Subject(
         _l("Audit log"), {**SHOWN, "filters": _l("Filters")}, SHOWN_VALUES, None, None),
+    "callback_sample": Subject(
+        _l("Call-back sample"),
+        {"round": _l("Round"), "seed": _l("Seed"), "tasks": _l("Households"),
+         "percent": _l("Random share per village (%)"),
+         "minimum": _l("At least, per village"), "focused": _l("Focused on risky workers (households)"),
+         "checkers": _l("Checkers")}, {}, None, lambda i: url_for("callbacks.sample", sample_id=i)),
+    "callback_task": Subject(
+        _l("Call-back"),
+        {"method": _l("How"), "at": _l("When"), "result": _l("Result"), "result_note": _l("What the household said")},
+        {"at": MOMENT, "method": enum_value(CallbackMethod), "result": enum_value(CallbackResult)}, None, None),
 }
 
 
