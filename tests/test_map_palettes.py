@@ -228,8 +228,11 @@ def test_no_legend_lies_over_the_scale_bar(live_server, browser, county, viewpor
 
 
 def _labels_at(frame, zoom: int) -> list[str]:
-    frame.evaluate(f"() => Object.values(window).find(v => v instanceof L.Map).setView([33.325, 108.325], {zoom})")
-    frame.wait_for_timeout(300)
+    # Without animation the view changes, and its zoomend relabels, before setView returns: no race with
+    # a loaded machine's slow animation frames.
+    frame.evaluate("z => Object.values(window).find(v => v instanceof L.Map)"
+                   ".setView([33.325, 108.325], z, {animate: false})", zoom)
+    frame.wait_for_timeout(100)
     return frame.evaluate("() => [...document.querySelectorAll('.map-label')].map(l => l.textContent)")
 
 
