@@ -57,7 +57,7 @@ def test_county_office_finds_every_page_in_five_groups(client, auth, two_rounds)
     auth.login("admin")
     groups = menu(client.get("/").get_data(as_text=True))
     assert list(groups) == ["home", "fieldwork", "safety", "creation", "figures", "admin", "user"]
-    assert paths(groups["fieldwork"]) == {"/visits/table", "/rounds/", "/households/"}
+    assert paths(groups["fieldwork"]) == {"/visits/table", "/callbacks/", "/rounds/", "/households/"}
     assert paths(groups["safety"]) == {"/warnings/", "/incidents/", "/events/"}
     assert paths(groups["creation"]) == {"/creation/"}
     assert paths(groups["figures"]) == {"/coverage/", "/maps/", "/coverage/610923/townships",
@@ -83,7 +83,7 @@ def test_grid_worker_sees_only_what_they_can_use(client, auth, two_rounds):
     page = client.get("/visits/").get_data(as_text=True)
     groups = menu(page)
     assert list(groups) == ["home", "fieldwork", "safety", "figures", "admin", "user"]
-    assert paths(groups["fieldwork"]) == {"/visits/", "/rounds/", "/households/"}
+    assert paths(groups["fieldwork"]) == {"/visits/", "/callbacks/mine", "/rounds/", "/households/"}
     assert paths(groups["safety"]) == {"/warnings/", "/events/"}
     assert paths(groups["figures"]) == {"/coverage/", "/maps/"}
     every = paths(page[page.index('<nav class="navbar'):page.index("</nav>")])

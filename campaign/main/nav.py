@@ -67,6 +67,8 @@ def menu() -> list[Group]:
     fieldwork = [
         *([_item(_l("Door-knocking"), "visits.phone", blueprints=("visits",))] if user.is_worker else []),
         *([_item(_l("Visits"), "visit_table.index", blueprints=("visit_table",))] if managers else []),
+        (_item(_l("Call-backs"), "callbacks.index", blueprints=("callbacks",)) if managers else
+         _item(_l("My call-backs"), "callbacks.mine", blueprints=("callbacks",))),
         _item(_l("Rounds"), "rounds.index", blueprints=("rounds",)),
         _item(_l("Households"), "households.index", blueprints=("households",)),
     ]
