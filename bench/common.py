@@ -48,6 +48,14 @@ def fresh_database(kind: str, name: str) -> str:
     return url
 
 
+def migrated(url: str) -> str:
+    """A database built by an earlier run, brought up to the current schema (new columns and indexes);
+    returns its URL."""
+    with make_app(url).app_context():
+        flask_migrate.upgrade()
+    return url
+
+
 def make_app(url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
 

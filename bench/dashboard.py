@@ -23,7 +23,7 @@ from campaign.main import trend
 from campaign.rounds.models import Round
 from campaign.visits.models import Visit
 
-from .common import OUT, db, make_app, row
+from .common import OUT, db, make_app, migrated, row
 
 RUNS = 15
 TARGET_MS = 500
@@ -130,7 +130,7 @@ def default_urls() -> dict[str, str]:
     url = f"sqlite:///{city}"
     if not city.exists():
         base.build("sqlite", "city")
-    visits.load_visits(url)
+    visits.load_visits(migrated(url))
     return {"sqlite": url}
 
 

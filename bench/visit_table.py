@@ -35,7 +35,7 @@ from campaign.rounds.models import Round
 from campaign.visits.models import Visit
 from campaign.visits.rebuild import rebuild_round
 
-from .common import OUT, PG_ADMIN_URL, db, fresh_database, make_app, postgres_reachable, row, vacuum
+from .common import OUT, PG_ADMIN_URL, db, fresh_database, make_app, migrated, postgres_reachable, row, vacuum
 
 CITY = "4116"
 COUNTIES, TOWNSHIPS, VILLAGES, GRIDS = 10, 20, 10, 3  # 6,000 grids
@@ -195,7 +195,7 @@ def build(kind: str, visits: int) -> str:
     """A city with ``visits`` visits, built once and reused."""
     url = _url(kind, visits)
     if _visit_count(url) >= visits:
-        return url
+        return migrated(url)
     url = fresh_database(kind, _name(visits))
     per_grid = -(-visits // (2 * COUNTIES * TOWNSHIPS * VILLAGES * GRIDS))
     app = make_app(url)
@@ -384,7 +384,7 @@ def demo_city_codes(url: str) -> dict[str, str]:
 
 def run_demo_city(url: str, runs: int) -> None:
     """The same cases on the city demo's database (about 6 million visits once bench/visits.py loaded them)."""
-    with make_app(url).app_context():
+    with make_app(migrated(url)).app_context():
         visits = db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
     kind = "postgres" if url.startswith("postgresql") else "sqlite"
     print(f"\n[visits table, city demo, {visits:,} visits · {kind}] load average {_load()}")
