@@ -402,7 +402,8 @@ SUBJECTS: dict[str, Subject] = {
     "callback_task": Subject(
         _l("Call-back"),
         {"method": _l("How"), "at": _l("When"), "result": _l("Result"), "result_note": _l("What the household said")},
-        {"at": MOMENT, "method": enum_value(CallbackMethod), "result": enum_value(CallbackResult)}, None, None),
+        {"at": MOMENT, "method": enum_value(CallbackMethod), "result": enum_value(CallbackResult)}, None, None,
+        actions={"attempt": _l("Call or revisit logged"), "close": _l("Call-back result recorded")}),
 }
 
 

@@ -52,7 +52,7 @@ class AttemptForm(FlaskForm):
 
     at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     method = SelectField(_l("How"), coerce=Method)
-    note = StringField(_l("Note on the attempt"), validators=[Optional(), Length(max=MAX_ATTEMPT_NOTE)])
+    note = StringField(_l("Note on this call or revisit"), validators=[Optional(), Length(max=MAX_ATTEMPT_NOTE)])
     result = SelectField(_l("Result"), coerce=lambda v: Result(v) if v else None)
     result_note = TextAreaField(_l("What the household said"), validators=[Optional(), Length(max=MAX_NOTE)])
     submit = SubmitField(_l("Save"))

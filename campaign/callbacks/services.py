@@ -113,12 +113,12 @@ def log_attempt(*, task: CallbackTask, at: datetime, method: Method, note: str, 
     if len(result_note) > MAX_NOTE:
         raise DomainError(_("Keep the note to %(n)s characters.", n=MAX_NOTE), field="result_note")
     if at > utcnow():
-        raise DomainError(_("The time of the attempt is in the future."), field="at")
+        raise DomainError(_("The time of the call or revisit is in the future."), field="at")
     attempt = CallbackAttempt(task=task, at=at, method=method, note=note, by_id=user.id)
     db.session.add(attempt)
     db.session.flush()
     if result is Result.UNREACHABLE and len(task.attempts) < ATTEMPTS_FOR_UNREACHABLE:
-        raise DomainError(_("A household is unreachable only after %(n)s attempts; this is attempt %(done)s.",
+        raise DomainError(_("A household is unreachable only after %(n)s calls or revisits; this is number %(done)s.",
                             n=ATTEMPTS_FOR_UNREACHABLE, done=len(task.attempts)), field="result")
     area_code = task.household.grid.code
     audit.record(action="attempt", subject="callback_task", subject_id=task.id, area_code=area_code,
@@ -137,7 +137,7 @@ def _question(task: CallbackTask, note: str, user: User) -> None:
     """A visit not yet questioned or struck out is questioned; one an official already judged is left."""
     visit = db.session.get(Visit, task.visit_id)
     if visit.review_state in (ReviewState.RECEIVED, ReviewState.VERIFIED):
-        text = _("Call-back: the household says nobody visited.")
+        text = _("Call-back: the household says nobody came.")
         review_visits(visit_ids=[visit.id], state=ReviewState.HAS_ISSUES,
                       note=f"{text} {note}".strip()[:MAX_NOTE], user=user)
 

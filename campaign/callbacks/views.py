@@ -207,7 +207,7 @@ def task(task_id: int):
             result=form.result.data, result_note=form.result_note.data or "", user=current_user))
         if saved.ok:
             flash(_("Result saved: %(result)s.", result=found.result.label) if found.result else
-                  _("Attempt logged."), "success")
+                  _("Call or revisit logged."), "success")
             return redirect(url_for("callbacks.mine") if found.result else
                             url_for("callbacks.task", task_id=found.id))
     return _task_page(found, form)
