@@ -327,3 +327,19 @@ def test_export_holds_the_filtered_visits_with_chinese_headers(client, auth, vis
     flagged = [i for i, (o, g, fast, trusted) in visited["ids"].items()
                if (fast or not trusted or g in ("red", "grey")) and i != visited["visit_b"]]
     assert len(flagged) == 5 and sheet.count("<row ") == 1 + len(flagged)
+
+
+@pytest.mark.parametrize("order", [None, "desc"])
+def test_signals_sorted_by_gps_class_over_the_county_are_every_signalled_visit_in_class_order(
+        app, client, auth, visited, order):
+    """Over a wide area the GPS classes that are no signal themselves are read through the rare
+    signals' own indexes: the rows must still be exactly the signalled visits, each class newest first."""
+    auth.login("admin")
+    ids = rows(get(client, flagged="1", sort="geo", **({"order": order} if order else {})).get_data(as_text=True))
+    expected = {i for i, (_o, geo, fast, trusted) in visited["ids"].items()
+                if fast or geo in ("red", "grey") or not trusted}
+    assert set(ids) == expected and len(ids) == len(expected) == 5
+    with app.app_context():
+        seen = [(db.session.get(Visit, i).geo, db.session.get(Visit, i).visited_at) for i in ids]
+    ranks = [g.value for g in table_query.GEO_ORDER][::-1 if order else 1]
+    assert seen == sorted(seen, key=lambda s: (ranks.index(s[0].value), -s[1].timestamp()))

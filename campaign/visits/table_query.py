@@ -36,7 +36,7 @@ from campaign.rounds.access import rounds_query
 from campaign.rounds.models import Round
 
 from .access import is_narrow, visits_query
-from .models import GeoCheck, GridTally, Outcome, Visit
+from .models import FLAGGED_GEO, GeoCheck, GridTally, Outcome, Visit
 
 PER_PAGE = 50
 COUNT_CAP = 10_000
@@ -234,12 +234,30 @@ def page_query(filters: Filters, offset: int, limit: int) -> sa.Select:
     runs = []
     for rank, value in enumerate(order):
         if fixed is None or value == fixed:
-            run = (query.add_columns(Visit.visited_at, sa.literal(rank).label("rank")).where(column == value)
-                   .order_by(*_time_order(True)).limit(offset + limit).subquery())
-            runs.append(sa.select(run.c.id, run.c.visited_at, run.c.rank))
+            runs.append(_category_run(filters, query, column, value, rank, offset + limit))
     joined = sa.union_all(*runs).subquery()
     return (sa.select(joined.c.id).order_by(joined.c.rank, joined.c.visited_at.desc(), joined.c.id.desc())
             .offset(offset).limit(limit))
+
+
+def _category_run(filters: Filters, query: sa.Select, column, value, rank: int, limit: int) -> sa.Select:
+    """The newest ``limit`` visits of one category, ranked. With the honesty-signal filter, a GPS class
+    that is no signal itself holds only the rare too-fast or doubtful-time visits: walking the class's
+    index would pass millions of clean ones, so those two partial indexes are walked instead (the class
+    compared through an expression, which keeps the planner off its own index)."""
+    def run(where) -> sa.Select:
+        part = (query.add_columns(Visit.visited_at, sa.literal(rank).label("rank")).where(*where)
+                .order_by(*_time_order(True)).limit(limit).subquery())
+        return sa.select(part.c.id, part.c.visited_at, part.c.rank)
+
+    if not (filters.flagged and column is Visit.geo and value not in FLAGGED_GEO):
+        return run([column == value])
+    same_class = sa.func.coalesce(Visit.geo, value) == value
+    both = sa.union(run([same_class, Visit.too_fast == sa.true()]),
+                    run([same_class, Visit.time_trusted == sa.false()])).subquery()
+    newest = (sa.select(both.c.id, both.c.visited_at, both.c.rank)
+              .order_by(both.c.visited_at.desc(), both.c.id.desc()).limit(limit).subquery())
+    return sa.select(newest.c.id, newest.c.visited_at, newest.c.rank)
 
 
 def page_ids(filters: Filters, offset: int, limit: int) -> list[int]:
