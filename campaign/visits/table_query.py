@@ -252,7 +252,7 @@ def _category_run(filters: Filters, query: sa.Select, column, value, rank: int, 
 
     if not (filters.flagged and column is Visit.geo and value not in FLAGGED_GEO):
         return run([column == value])
-    same_class = sa.func.coalesce(Visit.geo, value) == value
+    same_class = sa.func.coalesce(Visit.geo, Visit.geo) == value
     both = sa.union(run([same_class, Visit.too_fast == sa.true()]),
                     run([same_class, Visit.time_trusted == sa.false()])).subquery()
     newest = (sa.select(both.c.id, both.c.visited_at, both.c.rank)
