@@ -40,7 +40,8 @@ def access_sheets(report: dict) -> list[Sheet]:
     return [
         Sheet("住户信息", [ExportColumn("项目", width=18), ExportColumn("内容", width=30)],
               [(header, _text(household[key])) for key, header in FIELDS]),
-        Sheet("走访记录", [ExportColumn("走访时间", "datetime"), ExportColumn("轮次", width=16), ExportColumn("走访结果"),
+        Sheet("走访记录", [ExportColumn("走访时间", "datetime"), ExportColumn("轮次", width=16),
+                       ExportColumn("走访结果"),
                        ExportColumn("走访人"), ExportColumn("宣传人数", "int"), ExportColumn("安装APP", "int"),
                        ExportColumn("备注", width=30)],
               [(_value(v["visited_at"]), v["round"], v["outcome"], v["worker"], v["people_briefed"],
