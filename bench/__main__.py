@@ -5,7 +5,20 @@ import argparse
 import os
 import platform
 
-from . import base, certificates, dashboard, exports, imports, maps, phone, phone_network, reports, visit_table, visits
+from . import (
+    base,
+    certificates,
+    dashboard,
+    exports,
+    imports,
+    maps,
+    phone,
+    phone_network,
+    reports,
+    risk,
+    visit_table,
+    visits,
+)
 from .common import OUT, postgres_reachable
 
 
@@ -38,6 +51,10 @@ def main() -> None:
     dashboard.run(city_urls)
     exports.run(kinds)
     visit_table.run(kinds)
+    if "sqlite" in city_urls:  # the same cases on the city demo's 6 million visits
+        visit_table.run_demo_city(city_urls["sqlite"], 5)
+    if "sqlite" in kinds:
+        risk.run()
     imports.run(kinds)
     if "sqlite" in kinds:
         places = {"county": ("county (宁陕县, 80 villages)", "610923"),
