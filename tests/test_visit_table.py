@@ -343,3 +343,44 @@ def test_signals_sorted_by_gps_class_over_the_county_are_every_signalled_visit_i
         seen = [(db.session.get(Visit, i).geo, db.session.get(Visit, i).visited_at) for i in ids]
     ranks = [g.value for g in table_query.GEO_ORDER][::-1 if order else 1]
     assert seen == sorted(seen, key=lambda s: (ranks.index(s[0].value), -s[1].timestamp()))
+
+
+def test_an_official_filters_the_table_in_chromium_and_a_ranking_name_opens_the_workers_visits(
+        app, live_server, browser, visited):
+    """As a user works it: a GPS class and the signal box, then a worker picked by the pinyin initials
+    of their name, then the worker ranking's name link, each narrowing the rows to what it says."""
+    from .browser import log_in
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    log_in(page, live_server, "official_a")
+    page.goto(f"{live_server}/visits/table")
+    shown = lambda: {int(n) for n in page.locator("tr[data-visit]").evaluate_all(  # noqa: E731
+        "rows => rows.map(r => r.dataset.visit)")}
+    assert len(shown()) == 7
+    page.select_option("#f-geo", "red")
+    page.click("#visit-filters [type=submit]")
+    page.wait_for_load_state("load")
+    assert shown() == {i for i, (_o, g, _f, _t) in visited["ids"].items() if g == "red"}
+    page.select_option("#f-geo", "")
+    page.check("#f-flagged")
+    page.click("#visit-filters [type=submit]")
+    page.wait_for_load_state("load")
+    signalled = {i for i, (_o, g, f, t) in visited["ids"].items() if f or g in ("red", "grey") or not t}
+    assert shown() == signalled - {visited["visit_b"]}
+    page.uncheck("#f-flagged")
+    page.locator("#f-worker-ts-control").focus()
+    page.keyboard.type("cwgy")  # 陈网格员
+    page.locator(".ts-dropdown .option", has_text="陈网格员").click()
+    page.click("#visit-filters [type=submit]")
+    page.wait_for_load_state("load")
+    with app.app_context():
+        by_c = set(db.session.scalars(sa.select(Visit.id).where(Visit.worker_id == visited["worker_c"])))
+    assert shown() == by_c and "worker=" in page.url
+    page.goto(f"{live_server}/coverage/610923100/workers?round={visited['round']}")
+    page.get_by_role("link", name="李网格员").first.click()
+    page.wait_for_load_state("load")
+    with app.app_context():
+        by_a = set(db.session.scalars(sa.select(Visit.id).where(Visit.worker_id == visited["worker_a"])))
+    assert "/visits/table" in page.url and shown() == by_a
+    ctx.close()
