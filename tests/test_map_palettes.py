@@ -6,6 +6,7 @@ from itertools import combinations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from campaign.accounts.models import User
 from campaign.areas.models import Area
@@ -228,11 +229,21 @@ def test_no_legend_lies_over_the_scale_bar(live_server, browser, county, viewpor
 
 
 def _labels_at(frame, zoom: int) -> list[str]:
-    # Without animation the view changes, and its zoomend relabels, before setView returns: no race with
-    # a loaded machine's slow animation frames.
-    frame.evaluate("z => Object.values(window).find(v => v instanceof L.Map)"
-                   ".setView([33.325, 108.325], z, {animate: false})", zoom)
-    frame.wait_for_timeout(100)
+    """The village names shown once the map is at ``zoom``. The page's own first fit of the view can
+    land after the test's on a loaded machine, so the zoom is set until it holds; relabelling runs in a
+    zero timeout after each change, so the box's label count is marked stale and read once replaced."""
+    for _ in range(20):
+        held = frame.evaluate("z => { const m = Object.values(window).find(v => v instanceof L.Map);"
+                              " document.querySelector('.map-legends').dataset.labels = 'stale';"
+                              " m.setView([33.325, 108.325], z, {animate: false});"
+                              " return new Promise(r => setTimeout(() => r(m.getZoom() === z), 200)); }", zoom)
+        if held:
+            break
+    try:
+        frame.wait_for_function("() => document.querySelector('.map-legends').dataset.labels !== 'stale'",
+                                timeout=5000)
+    except PlaywrightTimeout:  # the view was already there: nothing to relabel
+        pass
     return frame.evaluate("() => [...document.querySelectorAll('.map-label')].map(l => l.textContent)")
 
 
