@@ -129,8 +129,9 @@ def field_server(gunicorn_server):
     proxy.stop()
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="session")
+def _playwright():
+    """Playwright's driver, once for the run: its sync API cannot be started twice at once."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
@@ -138,9 +139,24 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def _chromium(_playwright):
+    """One Chromium for the whole run: launching it costs a second or more, and every test works in
+    contexts of its own (their cookies, storage and service workers are theirs alone)."""
+    chromium = _playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """The run's Chromium; whatever contexts a test leaves open are closed after it."""
+    yield _chromium
+    for context in list(_chromium.contexts):
+        context.close()
 
 
 def phone(browser, **extra):

@@ -53,15 +53,25 @@ def _schema(database_url):
 
 
 def clear_tables() -> None:
+    """Empty every table, dependents first, and start every id again at 1. On PostgreSQL a DELETE of a
+    test's few rows costs a tenth of a TRUNCATE, which makes each table a new file; only the tables a
+    trigger guards (the append-only audit log refuses DELETE) are truncated."""
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
+        if connection.dialect.name != "postgresql":
             for table in tables:
-                connection.execute(sa.text(f'DELETE FROM "{table}"'))
+                connection.exec_driver_sql(f'DELETE FROM "{table}"')
+            return
+        guarded = {name.strip('"') for name in connection.exec_driver_sql(
+            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal").scalars()}
+        connection.exec_driver_sql("; ".join(  # one round trip
+            f'TRUNCATE "{table}" CASCADE' if table in guarded else f'DELETE FROM "{table}"' for table in tables))
+        sequences = connection.exec_driver_sql(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences "
+            "WHERE schemaname = current_schema()").scalars().all()
+        if sequences:
+            connection.exec_driver_sql("; ".join(f"SELECT setval('{name}', 1, false)" for name in sequences))
 
 
 class SharedTemplates(BytecodeCache):

@@ -10,7 +10,6 @@ our legends, popups and layer names are checked with the rest of the map's frame
 """
 from __future__ import annotations
 
-import os
 import threading
 from datetime import UTC, datetime, time, timedelta
 
@@ -29,7 +28,7 @@ from campaign.visits.services import record_visits
 from campaign.warnings.models import FraudWarning, Level
 
 from . import factories, visiting
-from .browser import ARGS, CHROMIUM, log_in
+from .browser import log_in
 from .conftest import TEMPLATES, _test_config, clear_tables
 
 SERIOUS = ("serious", "critical")
@@ -81,17 +80,9 @@ def site(_schema, database_url):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+def chromium(_chromium):
+    """The run's one Chromium (tests/browser.py); each test works in fresh contexts of it."""
+    return _chromium
 
 
 TOWN, GRID = "610923100", "610923100001001"

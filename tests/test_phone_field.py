@@ -2,7 +2,6 @@
 through a bad network (bench/netproxy.py). Every scenario checks what the database holds, not only the page."""
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -11,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
 from campaign.core.types import utcnow
 from campaign.extensions import db
@@ -22,7 +20,7 @@ from campaign.warnings import services as warnings
 from campaign.warnings.models import FraudWarning, Level
 
 from . import factories
-from .browser import ARGS, CHROMIUM, log_in, phone
+from .browser import log_in, phone
 from .conftest import PASSWORD
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -31,16 +29,9 @@ KM_1_2 = 0.0108  # degrees of latitude: about 1.2 km north of the households
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    """One Chromium for this file (launching costs seconds): each test's phone is a fresh context of it."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+def chromium(_chromium):
+    """The run's one Chromium (tests/browser.py); each test works in fresh contexts of it."""
+    return _chromium
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 from datetime import timedelta
 
@@ -94,18 +93,13 @@ def worker_phone(live_server, browser, round_county):
 
 
 @pytest.fixture
-def profile(live_server, round_county, tmp_path):
+def profile(live_server, round_county, tmp_path, _playwright):
     """A phone with a profile on disk: Chromium offers no installing in a throw-away (incognito) context."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, viewport={"width": 390, "height": 844},
-            is_mobile=True, has_touch=True, locale="zh-CN")
-        yield context, live_server
-        context.close()
+    context = _playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, viewport={"width": 390, "height": 844},
+        is_mobile=True, has_touch=True, locale="zh-CN")
+    yield context, live_server
+    context.close()
 
 
 def test_chromium_reads_the_manifest_and_finds_the_phone_page_installable(profile):
