@@ -181,7 +181,7 @@ BAR = """() => {
 }"""
 
 
-@pytest.mark.parametrize(("language", "width"), [("zh_CN", 1280), ("en", 1366)])
+@pytest.mark.parametrize(("language", "width"), [("zh_CN", 1280), ("zh_CN", 1366), ("en", 1280), ("en", 1366)])
 def test_county_offices_bar_is_one_line_with_the_user_menu_on_screen(live_server, browser, two_rounds,
                                                                      language, width):
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN")
