@@ -117,10 +117,72 @@ def test_a_worker_with_two_visits_is_listed_apart_not_ranked(app, risky):
     assert newcomer.values["far"] == 1.0  # shown, but not scored
 
 
-def test_call_back_failures_read_zero_until_call_backs_exist(app, risky):
+def test_call_back_failures_read_zero_without_call_backs(app, risky):
     risks = _risks(app, risky)
     assert all(w.values["callback_failures"] == 0.0 for w in risks.ranked)
     assert all(w.points["callback_failures"] == 0 for w in risks.ranked)
+
+
+def _call_back(app, risky, worker_id: int, results: list) -> None:
+    """A call-back sample of township A with one answered task per household of the worker's visits."""
+    from campaign.areas.models import Area
+    from campaign.callbacks.models import CallbackSample, CallbackTask, Reason, TaskStatus
+    with app.app_context():
+        town = db.session.scalar(sa.select(Area).where(Area.code == risky.town_a))
+        sample = CallbackSample(round_id=risky.round, area_id=town.id, seed=1, random_percent=5.0,
+                                min_per_village=1, focused_count=0)
+        db.session.add(sample)
+        seen: dict[int, Visit] = {}
+        for visit in db.session.scalars(sa.select(Visit).where(Visit.round_id == risky.round,
+                                                               Visit.worker_id == worker_id).order_by(Visit.id)):
+            seen.setdefault(visit.household_id, visit)
+        visits = list(seen.values())
+        assert len(visits) >= len(results)
+        for visit, result in zip(visits, results, strict=False):
+            db.session.add(CallbackTask(sample=sample, household_id=visit.household_id, visit_id=visit.id,
+                                        village_id=visit.household.grid.parent_id, worker_id=worker_id,
+                                        reason=Reason.RANDOM, status=TaskStatus.DONE if result else TaskStatus.OPEN,
+                                        result=result))
+        db.session.commit()
+
+
+def test_a_worker_whose_call_backs_fail_ranks_higher(app, risky):
+    from campaign.callbacks.models import Result
+    before = _risks(app, risky)
+    target = risky.honest[3]
+    _call_back(app, risky, target, [Result.NOT_VISITED, Result.DETAILS_DIFFER, Result.CONFIRMED, Result.CONFIRMED])
+    _call_back(app, risky, target, [Result.UNREACHABLE, None])
+    _call_back(app, risky, risky.honest[0], [Result.CONFIRMED, Result.CONFIRMED])
+    risks = _risks(app, risky)
+    worker = next(w for w in risks.ranked if w.worker_id == target)
+    # unreachable and unanswered tasks say nothing: 2 failed of 4 answered
+    assert worker.values["callback_failures"] == pytest.approx(0.5)
+    assert worker.points["callback_failures"] == pytest.approx(WEIGHTS["callback_failures"] * 50)
+    assert "callback_failures" in worker.reasons
+    assert risks.medians["callback_failures"] == 0.0
+    honest = [w.worker_id for w in risks.ranked if w.worker_id in risky.honest]
+    assert honest[0] == target
+    assert [w.worker_id for w in before.ranked if w.worker_id in risky.honest][0] != target
+    checked = next(w for w in risks.ranked if w.worker_id == risky.honest[0])
+    assert checked.values["callback_failures"] == 0.0
+    # township B's list knows nothing of township A's call-backs
+    with app.app_context():
+        from campaign.areas.models import Area
+        county = db.session.scalar(sa.select(Area).where(Area.code == "610923"))
+        assert next(w for w in services.worker_risks(risky.round, county).ranked
+                    if w.worker_id == target).values["callback_failures"] == pytest.approx(0.5)
+        assert services.callback_failures(risky.round, db.session.scalar(
+            sa.select(Area).where(Area.code == "610923101"))) == {}
+
+
+def test_the_page_shows_call_back_failures_and_their_median(client, auth, app, risky):
+    from campaign.callbacks.models import Result
+    _call_back(app, risky, risky.honest[3], [Result.NOT_VISITED, Result.CONFIRMED])
+    auth.login("official_a")
+    client.post("/lang/en")
+    page = client.get(f"/risk/{risky.town_a}?round={risky.round}").get_data(as_text=True)
+    assert "no call-backs yet" not in page
+    assert "50.0%" in page.split(f'data-worker="{risky.honest[3]}"', 1)[1].split("</tr>", 1)[0]
 
 
 def test_the_page_lists_the_faker_first_and_says_it_is_no_verdict(client, auth, risky):

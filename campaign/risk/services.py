@@ -15,14 +15,20 @@ import sqlalchemy as sa
 from campaign.accounts.models import User
 from campaign.areas.models import Area
 from campaign.areas.scope import within
+from campaign.callbacks.models import CallbackTask, Result
 from campaign.core.clock import zone
 from campaign.extensions import db
+from campaign.households.models import Household
 from campaign.rounds.models import Round
-from campaign.visits.models import WorkerAnswerTally, WorkerRiskTally
+from campaign.visits.models import Visit, WorkerAnswerTally, WorkerRiskTally
 
 from .signals import SAME_ANSWERS_MIN_REACHED, SIGNALS
 from .tallies import COUNTS
 from .weights import MIN_VISITS, WEIGHTS
+
+# Call-back results where the household answered, and those of them that count against the visit.
+ANSWERED = (Result.CONFIRMED, Result.DETAILS_DIFFER, Result.NOT_VISITED)
+FAILED = (Result.DETAILS_DIFFER, Result.NOT_VISITED)
 
 
 @dataclass
@@ -86,9 +92,21 @@ def patterns_query(round_id: int, area: Area) -> sa.Select:
 
 
 def callback_failures(round_id: int, area: Area) -> dict[int, float]:
-    """Each worker's share of failed call-backs (回访抽查) in the area and round. There are no
-    call-backs yet, so no worker has one; see ``signals``."""
-    return {}
+    """Each worker's share of failed call-backs (回访抽查) in the area and round: of the call-back tasks
+    on the worker's visits whose household answered (confirmed, details differ or not visited), those
+    whose household said nobody came or that the details differ. One aggregate statement over the
+    call-back tasks (a small table) joined to their visits, kept to the area's grids; a worker
+    without an answered call-back has none (and reads 0)."""
+    t = CallbackTask
+    failed = sa.func.sum(sa.case((t.result.in_(FAILED), 1), else_=0))
+    query = (sa.select(Visit.worker_id, failed, sa.func.count())
+             .select_from(t).join(Visit, Visit.id == t.visit_id)
+             .where(Visit.round_id == round_id, t.result.in_(ANSWERED))
+             .group_by(Visit.worker_id))
+    if not _covers_round(round_id, area):
+        query = (query.join(Household, Household.id == Visit.household_id)
+                 .join(Area, Area.id == Household.grid_id).where(within(Area.code, area.code)))
+    return {worker_id: int(bad or 0) / n for worker_id, bad, n in db.session.execute(query) if n}
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -7,10 +7,10 @@ in two aggregate statements over the risk tallies (``tallies``, kept as visits a
 
 Adding a signal: give it a key here, a weight in ``weights.WEIGHTS`` (a test holds the two lists
 equal), its per-worker share in ``services.worker_risks``, and the counts it needs in ``tallies``
-(ingest and rebuild alike) and in the tally tables' migration. Call-back failures (回访抽查) are such a
-signal waiting for its data: when call-backs exist, compute the share of a worker's checked visits
-whose call-back found them not visited (or visited with other details), set ``available=True``, and
-fill ``services.callback_failures``.
+(ingest and rebuild alike) and in the tally tables' migration. Call-back failures (回访抽查) are the
+one signal read elsewhere: ``services.callback_failures`` counts the call-back tasks themselves (a
+small table), the share of a worker's answered call-backs that found the visit not made or its
+details different.
 """
 from __future__ import annotations
 
@@ -51,8 +51,7 @@ SIGNALS: tuple[Signal, ...] = (
               n=SHORT_GAP_SECONDS)),
     Signal("callback_failures", _l("Call-back failures"),
            _l("Share of the worker's households checked by a spot-check call-back where the household said "
-              "nobody came, or that the details differ."),
-           available=False, missing=_l("no call-backs yet")),
+              "nobody came, or that the details differ.")),
 )
 
 BY_KEY = {signal.key: signal for signal in SIGNALS}
