@@ -24,6 +24,7 @@ from campaign.areas.models import Area, AreaLevel
 from campaign.areas.scope import within
 from campaign.areas.services import recount_households
 from campaign.audit.services import clear_log
+from campaign.callbacks.models import CallbackAttempt, CallbackSample, CallbackTask
 from campaign.core.bulk import bulk_insert
 from campaign.core.clock import local_today
 from campaign.core.types import utcnow
@@ -40,6 +41,7 @@ from campaign.warnings.models import FraudWarning, WarningAttempt, WarningPolicy
 
 from .creation import add_demo_creation
 from .events import add_demo_events
+from .faker import add_demo_faker
 from .incidents import add_demo_incidents
 from .visits import add_grid_workers, add_visits
 from .warnings import add_demo_warnings
@@ -80,7 +82,8 @@ def database_is_empty() -> bool:
 def reset_database() -> None:
     """Remove every row the demo touches, children before parents."""
     clear_log()  # the log refuses DELETE on PostgreSQL
-    for model in (EventPhoto, PublicityEvent, WarningAttempt, FraudWarning, WarningPolicy, Incident,
+    for model in (CallbackAttempt, CallbackTask, CallbackSample, EventPhoto, PublicityEvent, WarningAttempt,
+                  FraudWarning, WarningPolicy, Incident,
                   Certificate, CreationTarget, CreationCriteria, CreationSettings, AreaBoundary,
                   GridTally, WorkerTally, WorkerRiskTally, WorkerAnswerTally, RoundHousehold, Visit, Round):
         db.session.execute(model.__table__.delete())
@@ -238,6 +241,10 @@ def build_demo(*, scale: str = "county", seed: int = 2026,
         add_demo_warnings(spec.root, rng, lambda: people.name(people.surnames_batch(1)[0]), worker)
         add_demo_events(spec.root, rng)
         add_demo_creation(spec.root, rng)
+        # last, on its own generator: nothing above changes
+        login, made_up = add_demo_faker(spec.root, spec.official_township, seed, DEMO_PASSWORD, worker)
+        accounts.append(login)
+        visits += made_up
     areas = db.session.scalar(sa.select(sa.func.count()).select_from(Area).where(within(Area.code, spec.root)))
     return Summary(areas=areas, grids=len(grids), households=sum(counts), accounts=accounts, visits=visits)
 
