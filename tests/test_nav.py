@@ -61,7 +61,7 @@ def test_county_office_finds_every_page_in_five_groups(client, auth, two_rounds)
     assert paths(groups["safety"]) == {"/warnings/", "/incidents/", "/events/"}
     assert paths(groups["creation"]) == {"/creation/"}
     assert paths(groups["figures"]) == {"/coverage/", "/maps/", "/coverage/610923/townships",
-                                        "/coverage/610923/villages", "/coverage/610923/workers", "/reports/"}
+                                        "/coverage/610923/villages", "/coverage/610923/workers", "/risk/610923", "/reports/"}
     assert paths(groups["admin"]) == {"/areas/", "/users/", "/audit/"}
     assert paths(groups["user"]) == {"/account/"}
     assert 'action="/logout"' in groups["user"] and "dropdown-menu-end" in groups["user"]
@@ -73,7 +73,7 @@ def test_township_official_has_the_visits_table_but_no_users_or_township_ranking
     assert list(groups) == ["home", "fieldwork", "safety", "creation", "figures", "admin", "user"]
     assert "/visits/table" in paths(groups["fieldwork"])
     assert paths(groups["figures"]) == {"/coverage/", "/maps/", "/coverage/610923100/villages",
-                                        "/coverage/610923100/workers", "/reports/"}
+                                        "/coverage/610923100/workers", "/risk/610923100", "/reports/"}
     assert paths(groups["admin"]) == {"/areas/"}
     assert "dropdown-toggle" not in groups["admin"]  # a group of one page is a plain link
 

@@ -43,7 +43,8 @@ def _item(label, endpoint: str, *, blueprints: Iterable[str] = (), endpoints: It
 
 
 def _rankings(user) -> list[Item]:
-    """The rankings of the user's own area, those its level has (a township has villages but no townships)."""
+    """The rankings of the user's own area, those its level has (a township has villages but no townships),
+    and its workers' falsification risk."""
     roots = user.scope_roots()
     if user.is_worker or not roots:
         return []
@@ -55,6 +56,7 @@ def _rankings(user) -> list[Item]:
     if depth < order.index(AreaLevel.VILLAGE):
         items.append(_item(_l("Ranking of villages"), "coverage.villages", code=root.code))
     items.append(_item(_l("Ranking of workers"), "coverage.workers", code=root.code))
+    items.append(_item(_l("Falsification risk"), "risk.show", blueprints=("risk",), code=root.code))
     return items
 
 
