@@ -147,7 +147,8 @@ class RoundHousehold(db.Model):
     __tablename__ = "round_household"
 
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("round.id"), primary_key=True)
-    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("household.id"), primary_key=True)
+    # indexed on its own: deleting a household checks this table by household (the key leads with the round)
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("household.id"), primary_key=True, index=True)
     grid_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"))
     status: so.Mapped[Outcome] = so.mapped_column(enum_column(Outcome))
     last_visit_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)

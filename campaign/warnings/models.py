@@ -83,7 +83,7 @@ class FraudWarning(db.Model):
     reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True, default=new_reference)
     area_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("area.id"), index=True)
     # The household whose registered phone is the warning's (matching.py), when exactly one is.
-    household_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("household.id"))
+    household_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("household.id"), index=True)
     # The grid every household with the warning's phone lies in: its workers are proposed for assignment.
     matched_grid_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("area.id"))
     # The school or unit the warned person belongs to, when they belong to a creation target.
