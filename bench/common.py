@@ -1,6 +1,7 @@
 """Shared pieces of the benchmarks: databases to run on, timing, and printing."""
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from contextlib import contextmanager
@@ -68,15 +69,28 @@ def timed():
     result["seconds"] = time.perf_counter() - started
 
 
-def sample(fn, runs: int) -> dict[str, float]:
-    """Median and worst of ``runs`` calls, in milliseconds, after one warm-up call."""
+def timings(fn, runs: int) -> list[float]:
+    """The times of ``runs`` calls, in milliseconds, after one warm-up call."""
     fn()
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         fn()
         times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def sample(fn, runs: int) -> dict[str, float]:
+    """Median and worst of ``runs`` calls, in milliseconds, after one warm-up call."""
+    times = timings(fn, runs)
     return {"median_ms": statistics.median(times), "max_ms": max(times)}
+
+
+def insert_rows(table, rows, batch: int = 20_000) -> None:
+    """Core inserts of ``rows`` (an iterable of dicts) in batches, as an operator loads in bulk."""
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, batch)):
+        db.session.execute(table.insert(), chunk)
 
 
 def row(label: str, value: str, target: str = "", ok: bool | None = None) -> None:

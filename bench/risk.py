@@ -19,7 +19,6 @@ default list (the build takes about a minute); run it alone."""
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import random
 import statistics
@@ -39,12 +38,11 @@ from campaign.rounds.models import Round
 from campaign.visits.models import Visit, WorkerRiskTally
 from campaign.visits.rebuild import rebuild_round
 
-from .common import OUT, db, fresh_database, make_app, row, vacuum
+from .common import OUT, db, fresh_database, insert_rows, make_app, row, timings, vacuum
 
 CITY = "4116"
 COUNTIES, TOWNSHIPS, VILLAGES = 10, 20, 15
 PASSWORD = "bench-password"
-BATCH = 20_000
 TARGET_MS = 2000
 VISITS_PER_WORKER = 70
 HOUSEHOLDS_PER_GRID = 30
@@ -67,14 +65,9 @@ def _built(url: str) -> bool:
         engine.dispose()
 
 
-def _insert(table, rows) -> None:
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, BATCH)):
-        db.session.execute(table.insert(), batch)
-
 
 def _level(rows: list[dict]) -> dict[str, int]:
-    _insert(Area.__table__, rows)
+    insert_rows(Area.__table__, rows)
     codes = [r["code"] for r in rows]
     found = {}
     for start in range(0, len(codes), 5000):
@@ -109,11 +102,11 @@ def _people(grids: list[int]) -> tuple[list[int], dict[int, int]]:
     city = db.session.scalar(sa.select(Area.id).where(Area.code == CITY))
     db.session.execute(sa.insert(User), [{"username": "admin", "display_name": "市反诈办", "role": Role.COUNTY,
                                           "area_id": city, "password_hash": password}])
-    _insert(User.__table__, ({"username": f"gw{g}", "display_name": f"网格员{g}", "role": Role.WORKER,
+    insert_rows(User.__table__, ({"username": f"gw{g}", "display_name": f"网格员{g}", "role": Role.WORKER,
                               "password_hash": password, "active": True} for g in grids))
     users = dict(db.session.execute(sa.select(User.username, User.id)).all())
     workers = {g: users[f"gw{g}"] for g in grids}
-    _insert(user_grid, ({"user_id": u, "area_id": g} for g, u in workers.items()))
+    insert_rows(user_grid, ({"user_id": u, "area_id": g} for g, u in workers.items()))
     today = local_today()
     rounds = [db.session.execute(sa.insert(Round).values(
         name=name, area_id=city, starts_on=today - timedelta(days=start),
@@ -124,7 +117,7 @@ def _people(grids: list[int]) -> tuple[list[int], dict[int, int]]:
 
 def _households(grids: list[int]) -> dict[int, list[int]]:
     now = datetime.now(UTC)
-    _insert(Household.__table__, ({"grid_id": g, "door_label": f"{n + 1}号", "members": 3, "created_at": now,
+    insert_rows(Household.__table__, ({"grid_id": g, "door_label": f"{n + 1}号", "members": 3, "created_at": now,
                                    "updated_at": now} for g in grids for n in range(HOUSEHOLDS_PER_GRID)))
     by_grid: dict[int, list[int]] = {}
     for household_id, grid_id in db.session.execute(sa.select(Household.id, Household.grid_id)):
@@ -198,7 +191,7 @@ def build(workers: int) -> str:
         indexes = sorted(Visit.__table__.indexes, key=lambda index: index.name)
         for index in indexes:
             index.drop(db.session.connection())
-        _insert(Visit.__table__, _visits(rounds, by_grid, households, rng))
+        insert_rows(Visit.__table__, _visits(rounds, by_grid, households, rng))
         for index in indexes:
             index.create(db.session.connection())
         db.session.commit()
@@ -210,15 +203,6 @@ def build(workers: int) -> str:
 def _stats(times: list[float]) -> str:
     return f"{min(times):.0f} / {statistics.median(times):.0f} / {max(times):.0f} ms"
 
-
-def _timed(fn, runs: int) -> list[float]:
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def measure(url: str, runs: int) -> None:
@@ -235,7 +219,7 @@ def measure(url: str, runs: int) -> None:
         row("workers ranked / too few", f"{len(result.ranked):,} / {len(result.too_few):,}")
         top = result.ranked[0]
         row("first: score, reasons", f"{top.score:.0f}", ", ".join(top.reasons[:4]))
-        times = _timed(lambda: services.worker_risks(round_id, city, moment=moment), runs)
+        times = timings(lambda: services.worker_risks(round_id, city, moment=moment), runs)
         row("worker_risks(city)", _stats(times), f"target < {TARGET_MS} ms", max(times) < TARGET_MS)
         statements = [services.counts_query(round_id, city, moment=moment), services.patterns_query(round_id, city)]
         sql = [str(s.compile(db.engine, compile_kwargs={"literal_binds": True})) for s in statements]
@@ -249,7 +233,7 @@ def measure(url: str, runs: int) -> None:
                 cursor.execute(statement)
                 cursor.fetchall()
                 cursor.close()
-        row("plain-SQL floor (the two statements)", _stats(_timed(bare, runs)))
+        row("plain-SQL floor (the two statements)", _stats(timings(bare, runs)))
     finally:
         connection.close()
         engine.dispose()
@@ -257,7 +241,7 @@ def measure(url: str, runs: int) -> None:
     assert client.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 302
     response = client.get(f"/risk/{CITY}?round={round_id}")
     assert response.status_code == 200, response.status_code
-    times = _timed(lambda: client.get(f"/risk/{CITY}?round={round_id}"), runs)
+    times = timings(lambda: client.get(f"/risk/{CITY}?round={round_id}"), runs)
     row("GET /risk/<city> (page)", _stats(times), f"{len(response.data) / 1e6:.1f} MB", max(times) < TARGET_MS)
 
 

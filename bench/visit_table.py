@@ -15,7 +15,6 @@ page's own 50-row query, compiled once and run on the bare DB-API connection."""
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import os
 import random
@@ -35,12 +34,22 @@ from campaign.rounds.models import Round
 from campaign.visits.models import Visit
 from campaign.visits.rebuild import rebuild_round
 
-from .common import OUT, PG_ADMIN_URL, db, fresh_database, make_app, migrated, postgres_reachable, row, vacuum
+from .common import (
+    OUT,
+    PG_ADMIN_URL,
+    db,
+    fresh_database,
+    insert_rows,
+    make_app,
+    migrated,
+    postgres_reachable,
+    row,
+    vacuum,
+)
 
 CITY = "4116"
 COUNTIES, TOWNSHIPS, VILLAGES, GRIDS = 10, 20, 10, 3  # 6,000 grids
 PASSWORD = "bench-password"
-BATCH = 20_000
 TARGET_MS = 1000
 # (share, class, metres from the door, accuracy)
 GEO = [(0.80, "green", 25, 10.0), (0.07, "amber", 180, 15.0), (0.04, "red", 900, 12.0),
@@ -69,11 +78,6 @@ def _visit_count(url: str) -> int:
     finally:
         engine.dispose()
 
-
-def _insert(table, rows) -> None:
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, BATCH)):
-        db.session.execute(table.insert(), batch)
 
 
 def _areas(per_grid: int) -> dict[str, tuple[int, float, float]]:
@@ -140,7 +144,7 @@ def _households(grids, per_grid: int, rng: random.Random) -> list[tuple[int, int
                        "members": 3, "lat": lat + rng.uniform(-0.004, 0.004) if located else None,
                        "lon": lon + rng.uniform(-0.004, 0.004) if located else None, "created_at": now,
                        "updated_at": now}
-    _insert(Household.__table__, rows())
+    insert_rows(Household.__table__, rows())
     return list(db.session.execute(sa.select(Household.id, Household.grid_id, Household.lat, Household.lon)).all())
 
 
@@ -209,7 +213,7 @@ def build(kind: str, visits: int) -> str:
         indexes = sorted(Visit.__table__.indexes, key=lambda index: index.name)
         for index in indexes:
             index.drop(db.session.connection())
-        _insert(Visit.__table__, _visits(households, rounds, workers, visits, rng))
+        insert_rows(Visit.__table__, _visits(households, rounds, workers, visits, rng))
         for index in indexes:
             index.create(db.session.connection())
         db.session.commit()
